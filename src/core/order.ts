@@ -1,0 +1,119 @@
+/** Where an order stands. `paid` comes only from Telegram's `successful_payment`, never from the client. */
+export type OrderStatus =
+  | 'created'
+  | 'pending'
+  | 'processing'
+  | 'paid'
+  | 'failed'
+  | 'cancelled'
+  | 'expired'
+  | 'refunded'
+
+export const ORDER_STATUSES: readonly OrderStatus[] = [
+  'created',
+  'pending',
+  'processing',
+  'paid',
+  'failed',
+  'cancelled',
+  'expired',
+  'refunded',
+]
+
+export interface OrderSubscription {
+  /** Seconds between renewals; Telegram allows 2592000 (30 days) only. */
+  period: number
+  expiresAt?: string
+  canceled?: boolean
+}
+
+export interface Order {
+  /** `ord_` followed by a time-sortable unique id. */
+  id: string
+  /** Telegram user id, from validated init data. */
+  userId: number
+  productId: string
+  title: string
+  description: string
+  photoUrl?: string
+  quantity: number
+  /** Integer: Stars for XTR, minor units for other currencies. */
+  amount: number
+  /** `XTR` for Telegram Stars. */
+  currency: string
+  status: OrderStatus
+  /** `https://t.me/$...` from createInvoiceLink. */
+  invoiceUrl: string
+  /** The app's own data, handed to `onPaid`. */
+  metadata: Record<string, string>
+  /** Kept for refunds. */
+  telegramPaymentChargeId?: string
+  subscription?: OrderSubscription
+  createdAt: string
+  updatedAt: string
+  paidAt?: string
+  refundedAt?: string
+  expiresAt: string
+}
+
+/** Who caused a change on an order's timeline. */
+export type TimelineSource = 'client' | 'telegram' | 'server' | 'admin' | 'reconcile'
+
+export interface OrderEvent {
+  at: string
+  status: OrderStatus
+  source: TimelineSource
+  detail: Record<string, unknown>
+}
+
+export interface OrderTimeline {
+  orderId: string
+  events: OrderEvent[]
+}
+
+/** A product from the server's catalog. Prices live here, never in the client. */
+export interface Product {
+  id: string
+  /** 1-32 characters (Telegram's limit for an invoice title). */
+  title: string
+  /** 1-255 characters. */
+  description: string
+  /** Price of one unit: Stars for XTR, minor units otherwise. */
+  amount: number
+  /** Defaults to `XTR` (Telegram Stars). */
+  currency?: string
+  photoUrl?: string
+  /** Makes the product a Stars subscription renewed every `subscriptionPeriod` seconds (2592000). */
+  subscriptionPeriod?: number
+  /** Highest quantity one order may buy. Default 1. */
+  maxQuantity?: number
+  /** `false` stops new sales and refuses pre-checkout for open orders. Default true. */
+  active?: boolean
+}
+
+export interface ListOrdersParams {
+  status?: OrderStatus
+  /** 1..100, default 20. */
+  limit?: number
+  /** An order id: returns the orders after it (older ones, as lists are newest first). */
+  startingAfter?: string
+  /** ISO date: orders created at or after it. */
+  createdGte?: string
+  /** ISO date: orders created at or before it. */
+  createdLte?: string
+}
+
+export interface Page<T> {
+  data: T[]
+  hasMore: boolean
+  totalCount: number
+}
+
+export interface CreateOrderInput {
+  productId: string
+  quantity?: number
+  metadata?: Record<string, string>
+}
+
+/** Statuses `invoice_closed` reports; the server records them as hints. */
+export type ClientInvoiceStatus = 'paid' | 'cancelled' | 'failed' | 'pending'

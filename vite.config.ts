@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
+// Everything a user installs beside us stays external: the browser entries must not inline React,
+// and the server entry must not inline PGlite's WASM or grammY.
+const external = [/^node:/, /^react($|\/)/, /^react-dom($|\/)/, /^@tanstack\//, /^zustand($|\/)/, /^@tma\.js\//, 'hono', /^hono\//, /^@hono\//, 'grammy', /^grammy\//, /^@electric-sql\//, 'postgres']
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^tma-pay$/, replacement: src('core/index.ts') },
+      { find: /^tma-pay\/react$/, replacement: src('react/index.ts') },
+      { find: /^tma-pay\/server$/, replacement: src('server/index.ts') },
+      { find: /^tma-pay\/testing$/, replacement: src('testing/index.ts') },
+    ],
+  },
+  build: {
+    target: 'es2022',
+    minify: false,
+    sourcemap: true,
+    lib: {
+      entry: {
+        index: src('core/index.ts'),
+        server: src('server/index.ts'),
+        testing: src('testing/index.ts'),
+        cli: src('cli/main.ts'),
+      },
+      formats: ['es'],
+    },
+    rolldownOptions: { external },
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+})

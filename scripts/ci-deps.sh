@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, skipping what is already there.
+#
+#   bash scripts/ci-deps.sh
+#
+# - postgresql: the server binaries scripts/pg-cluster.sh starts a throwaway cluster from
+# - chromium:   headless browser for the browser tests (set TMA_PAY_SKIP_CHROMIUM=1 to leave it out)
+#
+# Runs apt-get non-interactively, as root (CI is root) or through sudo.
+set -euo pipefail
+
+log() { printf 'ci-deps: %s\n' "$*" >&2; }
+
+# Each dependency: a check that it is usable, and the Debian packages that provide it.
+have_postgresql() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [[ -x $d/initdb && -x $d/pg_ctl && -x $d/postgres ]] && return 0
+  done
+  return 1
+}
+have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
+
+wanted=()
+want() {
+  local name=$1 check=$2
+  shift 2
+  if "$check"; then
+    log "$name: already installed"
+  else
+    log "$name: missing"
+    wanted+=("$@")
+  fi
+}
+
+want postgresql have_postgresql postgresql
+if [[ ${TMA_PAY_SKIP_CHROMIUM:-} != 1 ]]; then
+  want chromium have_chromium chromium
+fi
+
+if [[ ${#wanted[@]} -eq 0 ]]; then
+  log "nothing to install"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  log "apt-get not found: this script only knows Debian/Ubuntu. Install these yourself: ${wanted[*]}"
+  exit 1
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    log "installing needs root and sudo is not available. As root, run:"
+    log "  apt-get update && apt-get install -y --no-install-recommends ${wanted[*]}"
+    exit 1
+  fi
+fi
+
+# apt with a wait for the dpkg lock and a few retries for flaky mirrors.
+apt() {
+  local attempt
+  for attempt in 1 2 3; do
+    if "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 "$@"; then
+      return 0
+    fi
+    log "apt-get $1 failed (attempt $attempt of 3)"
+    sleep $((attempt * 5))
+  done
+  return 1
+}
+
+started=$SECONDS
+log "installing: ${wanted[*]}"
+apt update -qq
+apt install -y -qq --no-install-recommends "${wanted[@]}"
+log "installed in $((SECONDS - started))s"

@@ -1,0 +1,193 @@
+import { timingSafeEqual } from 'node:crypto'
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Update } from 'grammy/types'
+import { PayError } from '../core'
+import { authenticateInitData, type TelegramUser } from './auth'
+import { toCatalog } from './catalog'
+import { createFulfillmentWorker, type Logger } from './fulfillment'
+import { parseClientStatusBody, parseCreateOrderBody, parseIdempotencyKey, parseListQuery, readJson } from './input'
+import type { PayServerOptions } from './options'
+import { createOrderService } from './orders'
+import { pgliteStore } from './store/pglite'
+import type { PayStore } from './store/types'
+import { createTelegramBot } from './telegram'
+
+export interface PayServer {
+  /** The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js route handlers... */
+  fetch: (request: Request) => Promise<Response>
+  /** The Hono app, to `app.route()` it into yours. */
+  app: Hono<Env>
+  store: PayStore
+  /** grammY's Bot API client, pointed at `apiRoot`. */
+  telegram: ReturnType<typeof createTelegramBot>['api']
+  /** Runs expiry and due fulfilment now (what the background interval does). */
+  runBackgroundWork(): Promise<void>
+  /** Stops background work and closes the store. */
+  close(): Promise<void>
+}
+
+type Env = { Variables: { user: TelegramUser } }
+
+const consoleLogger: Logger = {
+  info: (message, data) => console.info(`[tma-pay] ${message}`, data ?? ''),
+  warn: (message, data) => console.warn(`[tma-pay] ${message}`, data ?? ''),
+  error: (message, data) => console.error(`[tma-pay] ${message}`, data ?? ''),
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
+export function createPayServer(options: PayServerOptions): PayServer {
+  if (!options.botToken) throw new TypeError('createPayServer: botToken is required (from @BotFather, or the simulator).')
+  if (!options.webhookSecret || !/^[A-Za-z0-9_-]{1,256}$/.test(options.webhookSecret)) {
+    throw new TypeError('createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).')
+  }
+  const logger = options.logger ?? consoleLogger
+  const store = options.store ?? pgliteStore('./.tma-pay')
+  const catalog = toCatalog(options.products)
+  const initDataMaxAge = options.initDataMaxAgeSeconds ?? 86_400
+  const expiryGraceMs = options.expiryGraceMs ?? 60_000
+  const migrated = store.migrate()
+  migrated.catch((error) => logger.error('store migration failed', { error: String(error) }))
+
+  const fulfillment = createFulfillmentWorker(store, { onPaid: options.onPaid, onRefunded: options.onRefunded }, logger, options.fulfillment)
+  let closed = false
+  const drainFulfillment = () => {
+    if (!closed) void migrated.then(() => fulfillment.drain())
+  }
+
+  let bot: ReturnType<typeof createTelegramBot>
+  const orders = createOrderService({
+    store,
+    catalog,
+    get telegram() {
+      return bot.api
+    },
+    orderTtlMs: options.orderTtlMs ?? 3_600_000,
+    expiryGraceMs,
+    rateLimit: options.rateLimit ?? { max: 30, windowMs: 60_000 },
+    ...(options.providerToken ? { providerToken: options.providerToken } : {}),
+  })
+  bot = createTelegramBot({
+    botToken: options.botToken,
+    ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}),
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+    store,
+    catalog,
+    orders,
+    expiryGraceMs,
+    logger,
+    onPaymentApplied: drainFulfillment,
+  })
+  let botReady: Promise<void> | undefined
+  const initBot = () => {
+    botReady ??= bot.init().catch((error) => {
+      botReady = undefined
+      throw error
+    })
+    return botReady
+  }
+
+  const app = new Hono<Env>().basePath(options.basePath ?? '')
+
+  app.onError((error, c) => {
+    if (error instanceof PayError) return error.toResponse()
+    logger.error('unhandled error', { path: c.req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    return new PayError('internal', 'Something went wrong on the pay server.').toResponse()
+  })
+  app.notFound((c) => new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`).toResponse())
+  app.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 65_536,
+      onError: () => {
+        throw new PayError('payload_too_large', `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`)
+      },
+    }),
+  )
+  app.use(async (_c, next) => {
+    await migrated
+    await next()
+  })
+
+  const requireUser = async (c: Context<Env>, next: () => Promise<void>) => {
+    c.set('user', authenticateInitData(c.req.header('authorization'), options.botToken, initDataMaxAge))
+    await next()
+  }
+
+  app.get('/healthz', (c) => c.json({ ok: true }))
+  app.get('/products', async (c) => c.json({ data: await catalog.list() }))
+
+  app.post('/orders', requireUser, async (c) => {
+    const idempotencyKey = parseIdempotencyKey(c.req.header('idempotency-key'))
+    const body = parseCreateOrderBody(await readJson(c.req.raw))
+    const { order, created } = await orders.createOrder(c.var.user, body, idempotencyKey)
+    return c.json(order, created ? 201 : 200)
+  })
+  app.get('/orders', requireUser, async (c) => {
+    const params = parseListQuery(c.req.query())
+    return c.json(await store.listOrders({ ...params, userId: c.var.user.id }))
+  })
+  app.get('/orders/:id', requireUser, async (c) => c.json(await orders.getOwnOrder(c.var.user, c.req.param('id')!)))
+  app.get('/orders/:id/timeline', requireUser, async (c) => {
+    const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
+    return c.json({ orderId: order.id, events: await store.timeline(order.id) })
+  })
+  app.post('/orders/:id/client-status', requireUser, async (c) => {
+    const status = parseClientStatusBody(await readJson(c.req.raw))
+    return c.json(await orders.reportClientStatus(c.var.user, c.req.param('id')!, status))
+  })
+
+  app.post('/telegram/webhook', async (c) => {
+    if (!sameSecret(c.req.header('x-telegram-bot-api-secret-token'), options.webhookSecret)) {
+      throw new PayError('unauthorized', 'Wrong or missing X-Telegram-Bot-Api-Secret-Token: set the same secret in setWebhook.')
+    }
+    const update = await readJson(c.req.raw)
+    if (typeof update !== 'object' || update === null || typeof (update as Update).update_id !== 'number') {
+      throw new PayError('validation_failed', 'The body is not a Telegram Update.')
+    }
+    await initBot()
+    // A throw here answers 500, so Telegram delivers the update again: nothing is acknowledged unsaved.
+    await bot.handleUpdate(update as Update)
+    return c.json({ ok: true })
+  })
+
+  async function runBackgroundWork() {
+    await migrated
+    await orders.expireDue()
+    await fulfillment.drain()
+  }
+
+  const intervalMs = options.backgroundIntervalMs ?? 5000
+  const timer =
+    intervalMs === false
+      ? undefined
+      : setInterval(() => {
+          runBackgroundWork().catch((error) => logger.error('background work failed', { error: String(error) }))
+        }, intervalMs)
+  timer?.unref?.()
+  // Jobs left by a previous run (a crash, a restart) are picked up at once, not at the first tick.
+  drainFulfillment()
+
+  return {
+    fetch: (request) => Promise.resolve(app.fetch(request)),
+    app,
+    store,
+    get telegram() {
+      return bot.api
+    },
+    runBackgroundWork,
+    async close() {
+      closed = true
+      if (timer) clearInterval(timer)
+      await fulfillment.stop()
+      await migrated.catch(() => {})
+      await store.close()
+    },
+  }
+}

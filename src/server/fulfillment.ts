@@ -1,0 +1,96 @@
+import type { Order } from '../core'
+import type { OutboxJob, PayStore } from './store/types'
+
+/** Passed to `onPaid`/`onRefunded`: the same `eventId` on every attempt, so a handler can dedupe. */
+export interface FulfillmentContext {
+  eventId: string
+  type: OutboxJob['type']
+  /** 1 on the first call, 2 on the first retry, ... */
+  attempt: number
+}
+
+export type FulfillmentHandler = (order: Order, context: FulfillmentContext) => void | Promise<void>
+
+export interface FulfillmentOptions {
+  /** First retry delay after a failed handler, doubled per attempt. Default 1000. */
+  retryBaseMs?: number
+  /** Longest retry delay. Default 300000 (5 minutes). */
+  retryMaxMs?: number
+  /** How long a worker owns a job before another instance may take it over (a crash). Default 60000. */
+  leaseMs?: number
+}
+
+export interface Logger {
+  info(message: string, data?: Record<string, unknown>): void
+  warn(message: string, data?: Record<string, unknown>): void
+  error(message: string, data?: Record<string, unknown>): void
+}
+
+/**
+ * Runs the fulfilment outbox: each paid or refunded order's handler, until it succeeds, once.
+ * Jobs are written in the payment's own transaction, so a crash between payment and handler only
+ * delays the handler, and the lease lets another instance finish it.
+ */
+export function createFulfillmentWorker(
+  store: PayStore,
+  handlers: { onPaid?: FulfillmentHandler; onRefunded?: FulfillmentHandler },
+  logger: Logger,
+  options: FulfillmentOptions = {},
+) {
+  const retryBaseMs = options.retryBaseMs ?? 1000
+  const retryMaxMs = options.retryMaxMs ?? 300_000
+  const leaseMs = options.leaseMs ?? 60_000
+  let running: Promise<void> | undefined
+  let again = false
+  let stopped = false
+
+  async function runJob(job: OutboxJob) {
+    const handler = job.type === 'order.paid' ? handlers.onPaid : handlers.onRefunded
+    const order = await store.getOrder(job.orderId)
+    try {
+      if (order && handler) await handler(order, { eventId: job.id, type: job.type, attempt: job.attempts })
+      await store.completeOutboxJob(job.id)
+    } catch (error) {
+      const retryInMs = Math.min(retryMaxMs, retryBaseMs * 2 ** (job.attempts - 1))
+      const message = error instanceof Error ? error.message : String(error)
+      logger.warn(`${job.type} handler failed; retrying`, { orderId: job.orderId, attempt: job.attempts, retryInMs, error: message })
+      await store.failOutboxJob(job.id, message, retryInMs)
+    }
+  }
+
+  async function drainOnce() {
+    for (;;) {
+      if (stopped) return
+      const job = await store.claimOutboxJob(leaseMs)
+      if (!job) return
+      await runJob(job)
+    }
+  }
+
+  return {
+    /** Runs every due job; concurrent calls share one pass (and ask for another if work arrived meanwhile). */
+    drain(): Promise<void> {
+      if (running) {
+        again = true
+        return running
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false
+            await drainOnce()
+          } while (again && !stopped)
+        } catch (error) {
+          logger.error('fulfilment pass failed', { error: error instanceof Error ? error.message : String(error) })
+        } finally {
+          running = undefined
+        }
+      })()
+      return running
+    },
+    async stop() {
+      stopped = true
+      await running
+    },
+  }
+}

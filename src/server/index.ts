@@ -1,0 +1,8 @@
+export { createPayServer, type PayServer } from './app'
+export type { PayServerOptions } from './options'
+export { authenticateInitData, type TelegramUser } from './auth'
+export { productProblems, type ProductCatalog, type ProductsOption } from './catalog'
+export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
+export { pgliteStore } from './store/pglite'
+export { postgresStore, type PostgresStoreOptions } from './store/postgres'
+export type { PayStore } from './store/types'

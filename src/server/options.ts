@@ -1,0 +1,43 @@
+import type { UserFromGetMe } from 'grammy/types'
+import type { ProductsOption } from './catalog'
+import type { FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
+import type { PayStore } from './store/types'
+
+export interface PayServerOptions {
+  /** The bot's token from @BotFather; it signs init data and calls the Bot API. */
+  botToken: string
+  /** Secret Telegram sends back as `X-Telegram-Bot-Api-Secret-Token` on every webhook call (setWebhook's `secret_token`): 1-256 of A-Z a-z 0-9 _ -. */
+  webhookSecret: string
+  /** The catalog: a list, `{ list, get }`, or an async lookup by id. Prices come only from here. */
+  products: ProductsOption
+  /** Where orders live. Default `pgliteStore('./.tma-pay')` (embedded). */
+  store?: PayStore
+  /** Fulfils a paid order: runs once per order, retried with backoff until it returns without throwing. Default: none. */
+  onPaid?: FulfillmentHandler
+  /** Runs once per refunded order, retried like `onPaid`. Default: none. */
+  onRefunded?: FulfillmentHandler
+  /** Bot API base URL: Telegram's test environment, a self-hosted Bot API server, or the simulator. Default `https://api.telegram.org`. */
+  apiRoot?: string
+  /** The bot as getMe returns it; given, the server never calls getMe. Default: fetched on the first update. */
+  botInfo?: UserFromGetMe
+  /** Path prefix the routes are served under, e.g. `/api/pay`. Default `''` (mount it where you like). */
+  basePath?: string
+  /** Oldest init data accepted, in seconds since its `auth_date`. Default 86400 (a day). */
+  initDataMaxAgeSeconds?: number
+  /** How long an unpaid order stays payable, in ms. Default 3600000 (an hour). */
+  orderTtlMs?: number
+  /** Extra time after `expiresAt` in which a pre-checkout is still approved (an invoice opened just in time), in ms. Default 60000. */
+  expiryGraceMs?: number
+  /** Orders one user may create per window; `false` turns the limit off. Default `{ max: 30, windowMs: 60000 }`. */
+  rateLimit?: { max: number; windowMs: number } | false
+  /** Largest request body accepted, in bytes. Default 65536. */
+  maxBodyBytes?: number
+  /** Payment provider token (BotFather → Payments) for products priced in a currency other than XTR. Default: none. */
+  providerToken?: string
+  /** Retry and lease timing of `onPaid`/`onRefunded`. */
+  fulfillment?: FulfillmentOptions
+  /** How often background work runs (expiry, due fulfilment retries), in ms; `false` runs none (call `pay.runBackgroundWork()` yourself). Default 5000. */
+  backgroundIntervalMs?: number | false
+  /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
+  logger?: Logger
+}

@@ -1,0 +1,211 @@
+import type { Api } from 'grammy'
+import { type ClientInvoiceStatus, isSettled, type Order, type OrderEventKind, PayError, type Product } from '../core'
+import type { TelegramUser } from './auth'
+import { type ProductCatalog, productForSale } from './catalog'
+import { newOrderId } from './ids'
+import type { CreateOrderBody } from './input'
+import type { PayStore } from './store/types'
+
+export interface OrderServiceOptions {
+  store: PayStore
+  catalog: ProductCatalog
+  telegram: Api
+  /** How long an unpaid order stays payable. */
+  orderTtlMs: number
+  /** Extra time past `expiresAt` before an order is expired (an invoice opened just in time). */
+  expiryGraceMs: number
+  rateLimit: { max: number; windowMs: number } | false
+  /** Payment provider token for currencies other than XTR; empty for Stars. */
+  providerToken?: string
+  /** Called after a status change is stored. */
+  onChange?: (order: Order) => void
+}
+
+const clientEvents: Record<ClientInvoiceStatus, OrderEventKind | undefined> = {
+  pending: 'client_opened',
+  cancelled: 'client_cancelled',
+  failed: 'client_failed',
+  // A client's "paid" is never believed: only successful_payment pays an order.
+  paid: undefined,
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function requestHash(userId: number, body: CreateOrderBody): Promise<string> {
+  const canonical = JSON.stringify([
+    userId,
+    body.productId,
+    body.quantity,
+    Object.entries(body.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ])
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** The order service: what the HTTP routes and the Telegram handlers do to orders. */
+export function createOrderService(options: OrderServiceOptions) {
+  const { store, catalog, telegram } = options
+  const changed = (order: Order) => {
+    options.onChange?.(order)
+    return order
+  }
+
+  async function invoiceLink(orderId: string, product: Product, quantity: number, amount: number): Promise<string> {
+    const currency = product.currency ?? 'XTR'
+    const stars = currency === 'XTR'
+    if (!stars && !options.providerToken) {
+      throw new PayError('internal', `Product "${product.id}" is priced in ${currency}: configure providerToken for non-Stars payments.`)
+    }
+    try {
+      return await telegram.createInvoiceLink(
+        product.title,
+        product.description,
+        orderId,
+        stars ? '' : options.providerToken!,
+        currency,
+        [{ label: quantity > 1 ? `${product.title} × ${quantity}` : product.title, amount }],
+        {
+          ...(product.photoUrl ? { photo_url: product.photoUrl } : {}),
+          ...(product.subscriptionPeriod ? { subscription_period: product.subscriptionPeriod } : {}),
+        },
+      )
+    } catch (cause) {
+      throw new PayError('telegram_error', 'Telegram did not create the invoice link; try again.', {
+        cause,
+        details: { description: cause instanceof Error ? cause.message : String(cause) },
+      })
+    }
+  }
+
+  async function waitForOrder(orderId: string, userId: number, key: string): Promise<Order> {
+    // Another request with this key is creating the invoice right now; its result is ours.
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      const order = await store.getOrder(orderId)
+      if (order) return order
+      const reservation = await store.reserveIdempotencyKey(userId, key, '', orderId)
+      if (reservation.state === 'reserved') {
+        // The other request failed and let the key go; we took it by accident, so give it back.
+        await store.releaseIdempotencyKey(userId, key)
+        break
+      }
+      await sleep(100)
+    }
+    throw new PayError('idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.')
+  }
+
+  async function checkRateLimit(userId: number) {
+    if (!options.rateLimit) return
+    const since = new Date(Date.now() - options.rateLimit.windowMs)
+    const count = await store.countOrdersSince(userId, since)
+    if (count >= options.rateLimit.max) {
+      throw new PayError('rate_limited', `Too many orders: at most ${options.rateLimit.max} per ${options.rateLimit.windowMs / 1000} s.`, {
+        details: { retryAfterSeconds: Math.ceil(options.rateLimit.windowMs / 1000) },
+      })
+    }
+  }
+
+  async function expireIfDue(order: Order): Promise<Order> {
+    if (isSettled(order.status) && order.status !== 'cancelled') return order
+    if (Date.parse(order.expiresAt) + options.expiryGraceMs > Date.now()) return order
+    const result = await store.applyEvent(order.id, 'expired', { source: 'server', detail: { expiresAt: order.expiresAt } })
+    return result?.changed ? changed(result.order) : (result?.order ?? order)
+  }
+
+  return {
+    /** Creates an order (and its invoice link) once per idempotency key. `created` is false for a repeat. */
+    async createOrder(user: TelegramUser, body: CreateOrderBody, idempotencyKey?: string): Promise<{ order: Order; created: boolean }> {
+      const product = await productForSale(catalog, body.productId)
+      const maxQuantity = product.maxQuantity ?? 1
+      if (body.quantity > maxQuantity) {
+        throw new PayError('validation_failed', `quantity must be at most ${maxQuantity} for "${product.id}".`, {
+          details: { field: 'quantity' },
+        })
+      }
+      const amount = product.amount * body.quantity
+      if (!Number.isSafeInteger(amount)) throw new PayError('validation_failed', 'quantity is too large.')
+      const orderId = newOrderId()
+      if (idempotencyKey) {
+        const hash = await requestHash(user.id, body)
+        const reservation = await store.reserveIdempotencyKey(user.id, idempotencyKey, hash, orderId)
+        if (reservation.state === 'existing') {
+          if (reservation.requestHash !== hash) {
+            throw new PayError('idempotency_conflict', 'This Idempotency-Key was used with another request body; use a new key for a new order.')
+          }
+          const existing = reservation.completed
+            ? await store.getOrder(reservation.orderId)
+            : await waitForOrder(reservation.orderId, user.id, idempotencyKey)
+          if (!existing) throw new PayError('internal', 'The order of this Idempotency-Key is missing.')
+          return { order: await expireIfDue(existing), created: false }
+        }
+      }
+      try {
+        await checkRateLimit(user.id)
+        const invoiceUrl = await invoiceLink(orderId, product, body.quantity, amount)
+        const now = new Date()
+        const order: Order = {
+          id: orderId,
+          userId: user.id,
+          productId: product.id,
+          title: product.title,
+          description: product.description,
+          quantity: body.quantity,
+          amount,
+          currency: product.currency ?? 'XTR',
+          status: 'created',
+          invoiceUrl,
+          metadata: body.metadata,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + options.orderTtlMs).toISOString(),
+        }
+        if (product.photoUrl) order.photoUrl = product.photoUrl
+        if (product.subscriptionPeriod) order.subscription = { period: product.subscriptionPeriod }
+        await store.insertOrder(
+          order,
+          { source: 'server', detail: { invoiceUrl } },
+          idempotencyKey ? { userId: user.id, key: idempotencyKey } : undefined,
+        )
+        return { order: changed(order), created: true }
+      } catch (error) {
+        // The key did not produce an order: let a retry with it try again.
+        if (idempotencyKey) await store.releaseIdempotencyKey(user.id, idempotencyKey)
+        throw error
+      }
+    },
+
+    /** The user's own order; someone else's is as absent as a missing one. */
+    async getOwnOrder(user: TelegramUser, orderId: string): Promise<Order> {
+      const order = await store.getOrder(orderId)
+      if (!order || order.userId !== user.id) throw new PayError('not_found', `No order ${orderId}.`)
+      return expireIfDue(order)
+    },
+
+    async reportClientStatus(user: TelegramUser, orderId: string, status: ClientInvoiceStatus): Promise<Order> {
+      const order = await this.getOwnOrder(user, orderId)
+      const kind = clientEvents[status]
+      if (!kind) return order
+      const result = await store.applyEvent(order.id, kind, { source: 'client', detail: { invoiceStatus: status } })
+      if (!result) throw new PayError('not_found', `No order ${orderId}.`)
+      return result.changed ? changed(result.order) : result.order
+    },
+
+    /** Expires unpaid orders past their time; returns how many. */
+    async expireDue(limit = 100): Promise<number> {
+      const ids = await store.findExpired(new Date(Date.now() - options.expiryGraceMs), limit)
+      let expired = 0
+      for (const id of ids) {
+        const result = await store.applyEvent(id, 'expired', { source: 'server', detail: {} })
+        if (result?.changed) {
+          expired++
+          changed(result.order)
+        }
+      }
+      return expired
+    },
+
+    expireIfDue,
+    notifyChanged: changed,
+  }
+}
+
+export type OrderService = ReturnType<typeof createOrderService>

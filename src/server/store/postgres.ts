@@ -1,0 +1,34 @@
+import postgres from 'postgres'
+import type { SqlDriver, SqlExecutor } from './sql'
+import { SqlPayStore } from './sql-store'
+import type { PayStore } from './types'
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool. Default 10. */
+  max?: number
+}
+
+function postgresDriver(sql: postgres.Sql): SqlDriver {
+  const executor = (target: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
+    async query(text, params = []) {
+      return (await target.unsafe(text, params as never[])) as never
+    },
+  })
+  return {
+    ...executor(sql),
+    transaction: (work) => sql.begin((tx) => work(executor(tx))) as never,
+    exec: async (text) => {
+      await sql.unsafe(text)
+    },
+    close: () => sql.end({ timeout: 5 }),
+  }
+}
+
+/** The store on a PostgreSQL server (`postgres://user:pass@host:5432/db`): for several server instances. */
+export function postgresStore(url: string, options: PostgresStoreOptions = {}): PayStore {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+  })
+  return new SqlPayStore(postgresDriver(sql))
+}

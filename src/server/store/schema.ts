@@ -1,0 +1,79 @@
+// One schema for both stores. Migrations only ever append: a deployed database has run the earlier ones.
+export const migrations: readonly string[] = [
+  `
+  create table tma_pay_orders (
+    id text primary key,
+    user_id bigint not null,
+    product_id text not null,
+    title text not null,
+    description text not null,
+    photo_url text,
+    quantity integer not null,
+    amount bigint not null,
+    currency text not null,
+    status text not null,
+    invoice_url text not null,
+    metadata jsonb not null default '{}',
+    telegram_payment_charge_id text,
+    subscription jsonb,
+    created_at timestamptz not null,
+    updated_at timestamptz not null,
+    paid_at timestamptz,
+    refunded_at timestamptz,
+    expires_at timestamptz not null
+  );
+  create index tma_pay_orders_user_idx on tma_pay_orders (user_id, id desc);
+  create index tma_pay_orders_open_expiry_idx on tma_pay_orders (expires_at)
+    where status in ('created', 'pending', 'processing', 'cancelled');
+
+  create table tma_pay_order_events (
+    seq bigserial primary key,
+    order_id text not null references tma_pay_orders (id),
+    at timestamptz not null,
+    status text not null,
+    source text not null,
+    detail jsonb not null default '{}'
+  );
+  create index tma_pay_order_events_order_idx on tma_pay_order_events (order_id, seq);
+
+  create table tma_pay_idempotency_keys (
+    user_id bigint not null,
+    key text not null,
+    request_hash text not null,
+    order_id text not null,
+    completed boolean not null default false,
+    created_at timestamptz not null default now(),
+    primary key (user_id, key)
+  );
+
+  -- One row per charge Telegram made: the primary key is what makes a redelivered
+  -- successful_payment a no-op.
+  create table tma_pay_payments (
+    telegram_payment_charge_id text primary key,
+    order_id text references tma_pay_orders (id),
+    user_id bigint not null,
+    amount bigint not null,
+    currency text not null,
+    invoice_payload text not null,
+    provider_payment_charge_id text,
+    source text not null,
+    received_at timestamptz not null default now()
+  );
+
+  -- Fulfilment outbox: written in the payment's transaction, so onPaid cannot be lost, and
+  -- unique per order and type, so it cannot run for a second event.
+  create table tma_pay_outbox (
+    id text primary key,
+    order_id text not null references tma_pay_orders (id),
+    type text not null,
+    attempts integer not null default 0,
+    next_attempt_at timestamptz not null default now(),
+    locked_until timestamptz,
+    done_at timestamptz,
+    last_error text,
+    created_at timestamptz not null default now(),
+    unique (order_id, type)
+  );
+  create index tma_pay_outbox_due_idx on tma_pay_outbox (next_attempt_at) where done_at is null;
+  `,
+]

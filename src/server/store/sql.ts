@@ -1,0 +1,11 @@
+/** The few things the SQL store needs from a PostgreSQL connection. */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>
+}
+
+export interface SqlDriver extends SqlExecutor {
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>
+  /** Runs several statements (migrations). */
+  exec(text: string): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,100 @@
+import { Bot, type Context } from 'grammy'
+import type { UserFromGetMe } from 'grammy/types'
+import { acceptsPreCheckout, type Order } from '../core'
+import { productProblems, type ProductCatalog } from './catalog'
+import type { Logger } from './fulfillment'
+import type { OrderService } from './orders'
+import type { PayStore } from './store/types'
+
+export interface TelegramHandlersOptions {
+  botToken: string
+  apiRoot?: string
+  botInfo?: UserFromGetMe
+  store: PayStore
+  catalog: ProductCatalog
+  orders: OrderService
+  expiryGraceMs: number
+  logger: Logger
+  /** Called after a successful_payment made an order paid (fulfilment is queued by then). */
+  onPaymentApplied: (order: Order) => void
+}
+
+/** Why a pre-checkout must be refused, or undefined to approve. The text is shown to the user by Telegram. */
+async function refusalReason(
+  order: Order | undefined,
+  query: { from: { id: number }; total_amount: number; currency: string },
+  catalog: ProductCatalog,
+  expiryGraceMs: number,
+): Promise<{ reason: string; message: string } | undefined> {
+  if (!order) return { reason: 'unknown_order', message: 'This invoice is not valid any more.' }
+  if (query.from.id !== order.userId) return { reason: 'wrong_user', message: 'This invoice was made for another user.' }
+  if (query.total_amount !== order.amount || query.currency !== order.currency)
+    return { reason: 'amount_mismatch', message: 'The price of this invoice has changed; please start again.' }
+  if (order.status === 'paid' || order.status === 'refunded') return { reason: 'already_paid', message: 'This order is already paid.' }
+  if (!acceptsPreCheckout(order.status) || Date.parse(order.expiresAt) + expiryGraceMs < Date.now())
+    return { reason: 'not_payable', message: 'This order has expired; please start again.' }
+  const product = await catalog.get(order.productId)
+  if (!product || product.active === false || productProblems(product).length > 0)
+    return { reason: 'product_unavailable', message: 'This product is not for sale any more.' }
+  return undefined
+}
+
+/** The grammY bot that takes Telegram's payment updates. */
+export function createTelegramBot(options: TelegramHandlersOptions): Bot {
+  const { store, orders, logger } = options
+  const bot = new Bot(options.botToken, {
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
+  })
+
+  bot.on('pre_checkout_query', async (ctx: Context) => {
+    const query = ctx.preCheckoutQuery!
+    const order = await store.getOrder(query.invoice_payload)
+    const refusal = await refusalReason(order, query, options.catalog, options.expiryGraceMs)
+    if (refusal) {
+      if (order && order.userId === query.from.id) {
+        const result = await store.applyEvent(order.id, 'precheckout_refused', {
+          source: 'telegram',
+          detail: { reason: refusal.reason, preCheckoutQueryId: query.id, totalAmount: query.total_amount, currency: query.currency },
+        })
+        if (result?.changed) orders.notifyChanged(result.order)
+      }
+      logger.warn('pre-checkout refused', { orderId: query.invoice_payload, reason: refusal.reason })
+      await ctx.answerPreCheckoutQuery(false, { error_message: refusal.message })
+      return
+    }
+    const result = await store.applyEvent(order!.id, 'precheckout_approved', {
+      source: 'telegram',
+      detail: { preCheckoutQueryId: query.id },
+    })
+    if (result?.changed) orders.notifyChanged(result.order)
+    await ctx.answerPreCheckoutQuery(true)
+  })
+
+  bot.on('message:successful_payment', async (ctx: Context) => {
+    const payment = ctx.message!.successful_payment!
+    const result = await store.recordPayment({
+      telegramPaymentChargeId: payment.telegram_payment_charge_id,
+      providerPaymentChargeId: payment.provider_payment_charge_id,
+      invoicePayload: payment.invoice_payload,
+      userId: ctx.from?.id ?? ctx.chat?.id ?? 0,
+      amount: payment.total_amount,
+      currency: payment.currency,
+      source: 'telegram',
+      ...(payment.subscription_expiration_date
+        ? { subscriptionExpiresAt: new Date(payment.subscription_expiration_date * 1000).toISOString() }
+        : {}),
+    })
+    if (!result.order) {
+      // Money taken is never lost: the charge is on record even though no order of ours matches.
+      logger.error('successful_payment for no known order; the charge is recorded for a refund', {
+        invoicePayload: payment.invoice_payload,
+        telegramPaymentChargeId: payment.telegram_payment_charge_id,
+      })
+      return
+    }
+    if (result.applied) options.onPaymentApplied(result.order)
+  })
+
+  return bot
+}

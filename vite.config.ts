@@ -5,7 +5,21 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 
 // Everything a user installs beside us stays external: the browser entries must not inline React,
 // and the server entry must not inline PGlite's WASM or grammY.
-const external = [/^node:/, /^react($|\/)/, /^react-dom($|\/)/, /^@tanstack\//, /^zustand($|\/)/, /^@tma\.js\//, 'hono', /^hono\//, /^@hono\//, 'grammy', /^grammy\//, /^@electric-sql\//, 'postgres']
+const external = [
+  /^node:/,
+  /^react($|\/)/,
+  /^react-dom($|\/)/,
+  /^@tanstack\//,
+  /^zustand($|\/)/,
+  /^@tma\.js\//,
+  'hono',
+  /^hono\//,
+  /^@hono\//,
+  'grammy',
+  /^grammy\//,
+  /^@electric-sql\//,
+  'postgres',
+]
 
 export default defineConfig({
   resolve: {

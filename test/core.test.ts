@@ -23,7 +23,12 @@ describe('status machine', () => {
 
   it('refunds paid orders only, and expires unpaid ones only', () => {
     expect(ORDER_STATUSES.filter((s) => nextStatus(s, 'refunded'))).toEqual(['paid'])
-    expect(ORDER_STATUSES.filter((s) => nextStatus(s, 'expired'))).toEqual(['created', 'pending', 'processing', 'cancelled'])
+    expect(ORDER_STATUSES.filter((s) => nextStatus(s, 'expired'))).toEqual([
+      'created',
+      'pending',
+      'processing',
+      'cancelled',
+    ])
   })
 
   it('calls paid, failed, cancelled, expired and refunded settled', () => {
@@ -44,7 +49,9 @@ describe('createPayClient', () => {
         return Response.json(order, { status: 201 })
       },
     })
-    expect(await client.createOrder({ productId: 'gem', quantity: 2 }, { idempotencyKey: 'k1' })).toEqual(order)
+    expect(await client.createOrder({ productId: 'gem', quantity: 2 }, { idempotencyKey: 'k1' })).toEqual(
+      order,
+    )
     const request = seen[0]!
     expect(request.url).toBe('https://shop.test/api/pay/orders')
     expect(request.headers.get('authorization')).toBe('tma user=x&hash=y')
@@ -61,8 +68,15 @@ describe('createPayClient', () => {
         return Response.json({ data: [], hasMore: false, totalCount: 0 })
       },
     })
-    await client.listOrders({ status: 'paid', limit: 5, startingAfter: 'ord_X', createdGte: '2026-01-01T00:00:00.000Z' })
-    expect(urls[0]).toBe('https://shop.test/orders?status=paid&limit=5&starting_after=ord_X&created_gte=2026-01-01T00%3A00%3A00.000Z')
+    await client.listOrders({
+      status: 'paid',
+      limit: 5,
+      startingAfter: 'ord_X',
+      createdGte: '2026-01-01T00:00:00.000Z',
+    })
+    expect(urls[0]).toBe(
+      'https://shop.test/orders?status=paid&limit=5&starting_after=ord_X&created_gte=2026-01-01T00%3A00%3A00.000Z',
+    )
   })
 
   it('retries GETs after network errors with backoff, then succeeds', async () => {
@@ -97,17 +111,25 @@ describe('createPayClient', () => {
     expect(attempts).toBe(2)
   })
 
-  it('turns error bodies into PayError with the server\'s code, without retrying 4xx', async () => {
+  it("turns error bodies into PayError with the server's code, without retrying 4xx", async () => {
     let attempts = 0
     const client = createPayClient({
       baseUrl: 'https://shop.test',
       fetch: async () => {
         attempts++
-        return Response.json({ error: { code: 'product_not_found', message: 'No product "x".' } }, { status: 404 })
+        return Response.json(
+          { error: { code: 'product_not_found', message: 'No product "x".' } },
+          { status: 404 },
+        )
       },
     })
     const error = await client.createOrder({ productId: 'x' }).catch((e: unknown) => e)
-    expect(error).toMatchObject({ name: 'PayError', code: 'product_not_found', status: 404, message: 'No product "x".' })
+    expect(error).toMatchObject({
+      name: 'PayError',
+      code: 'product_not_found',
+      status: 404,
+      message: 'No product "x".',
+    })
     expect(attempts).toBe(1)
   })
 

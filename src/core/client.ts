@@ -86,7 +86,13 @@ export function createPayClient(options: PayClientOptions): PayClient {
   const retryDelayMs = options.retryDelayMs ?? 300
   const timeoutMs = options.timeoutMs ?? 15_000
 
-  async function once<T>(method: string, path: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<T> {
+  async function once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const doFetch = options.fetch ?? globalThis.fetch
     const initData = typeof options.initData === 'function' ? options.initData() : options.initData
     const requestHeaders: Record<string, string> = { accept: 'application/json', ...headers }
@@ -104,8 +110,17 @@ export function createPayClient(options: PayClientOptions): PayClient {
       })
     } catch (cause) {
       if (signal?.aborted) throw cause
-      if (timeout.aborted) throw new PayError('timeout', `The pay server did not answer ${method} ${path} within ${timeoutMs} ms.`, { cause })
-      throw new PayError('network_error', `Could not reach the pay server at ${baseUrl}: check the network and baseUrl.`, { cause })
+      if (timeout.aborted)
+        throw new PayError(
+          'timeout',
+          `The pay server did not answer ${method} ${path} within ${timeoutMs} ms.`,
+          { cause },
+        )
+      throw new PayError(
+        'network_error',
+        `Could not reach the pay server at ${baseUrl}: check the network and baseUrl.`,
+        { cause },
+      )
     }
     let parsed: unknown = null
     const text = await response.text()
@@ -142,7 +157,10 @@ export function createPayClient(options: PayClientOptions): PayClient {
   return {
     baseUrl,
     async listProducts(opts) {
-      const page = await request<{ data: Product[] }>('GET', '/products', { signal: opts?.signal, retry: true })
+      const page = await request<{ data: Product[] }>('GET', '/products', {
+        signal: opts?.signal,
+        retry: true,
+      })
       return page.data
     },
     createOrder(input, opts) {
@@ -161,7 +179,10 @@ export function createPayClient(options: PayClientOptions): PayClient {
       return request<Page<Order>>('GET', `/orders${toQuery(params)}`, { signal: opts?.signal, retry: true })
     },
     getTimeline(orderId, opts) {
-      return request<OrderTimeline>('GET', `/orders/${id(orderId)}/timeline`, { signal: opts?.signal, retry: true })
+      return request<OrderTimeline>('GET', `/orders/${id(orderId)}/timeline`, {
+        signal: opts?.signal,
+        retry: true,
+      })
     },
     reportClientStatus(orderId, status, opts) {
       return request<Order>('POST', `/orders/${id(orderId)}/client-status`, {

@@ -47,7 +47,11 @@ export class PayError extends Error {
   readonly status: number
   readonly details?: unknown
 
-  constructor(code: PayErrorCode, message: string, options: { status?: number; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: PayErrorCode,
+    message: string,
+    options: { status?: number; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.status = options.status ?? statusByCode[code]
@@ -69,7 +73,9 @@ export class PayError extends Error {
 
   /** Network failures and 5xx answers may succeed on a retry; 4xx answers will not. */
   get retryable(): boolean {
-    return this.code === 'network_error' || this.code === 'timeout' || this.status >= 500 || this.status === 429
+    return (
+      this.code === 'network_error' || this.code === 'timeout' || this.status >= 500 || this.status === 429
+    )
   }
 }
 
@@ -84,7 +90,11 @@ export function payErrorFromBody(status: number, body: unknown): PayError {
     const code = (error.code in statusByCode ? error.code : 'internal') as PayErrorCode
     return new PayError(code, error.message, { status, details: error.details })
   }
-  return new PayError(status >= 500 ? 'internal' : 'validation_failed', `The pay server answered HTTP ${status}.`, {
-    status,
-  })
+  return new PayError(
+    status >= 500 ? 'internal' : 'validation_failed',
+    `The pay server answered HTTP ${status}.`,
+    {
+      status,
+    },
+  )
 }

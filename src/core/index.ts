@@ -1,3 +1,12 @@
+export {
+  type CreateOrderOptions,
+  createPayClient,
+  newIdempotencyKey,
+  type PayClient,
+  type PayClientOptions,
+  type RequestOptions,
+} from './client'
+export { isPayError, PayError, type PayErrorBody, type PayErrorCode, payErrorFromBody } from './errors'
 export type {
   ClientInvoiceStatus,
   CreateOrderInput,
@@ -13,12 +22,3 @@ export type {
 } from './order'
 export { ORDER_STATUSES } from './order'
 export { acceptsPreCheckout, isPaidOrRefunded, isSettled, nextStatus, type OrderEventKind } from './status'
-export { isPayError, PayError, type PayErrorBody, type PayErrorCode, payErrorFromBody } from './errors'
-export {
-  createPayClient,
-  newIdempotencyKey,
-  type CreateOrderOptions,
-  type PayClient,
-  type PayClientOptions,
-  type RequestOptions,
-} from './client'

@@ -29,7 +29,12 @@ const transitions: Record<OrderEventKind, Partial<Record<OrderStatus, OrderStatu
   client_opened: { created: 'pending', cancelled: 'pending' },
   client_cancelled: { created: 'cancelled', pending: 'cancelled' },
   client_failed: { created: 'failed', pending: 'failed' },
-  precheckout_approved: { created: 'processing', pending: 'processing', cancelled: 'processing', processing: 'processing' },
+  precheckout_approved: {
+    created: 'processing',
+    pending: 'processing',
+    cancelled: 'processing',
+    processing: 'processing',
+  },
   precheckout_refused: { created: 'failed', pending: 'failed', cancelled: 'failed', processing: 'failed' },
   // Money taken is never lost: any state but a settled payment becomes paid.
   payment_succeeded: {
@@ -49,7 +54,13 @@ export function nextStatus(current: OrderStatus, event: OrderEventKind): OrderSt
   return transitions[event][current]
 }
 
-const settledStatuses: ReadonlySet<OrderStatus> = new Set(['paid', 'failed', 'cancelled', 'expired', 'refunded'])
+const settledStatuses: ReadonlySet<OrderStatus> = new Set([
+  'paid',
+  'failed',
+  'cancelled',
+  'expired',
+  'refunded',
+])
 
 /** Settled orders are final for a watching client: it stops polling or streaming. */
 export function isSettled(status: OrderStatus): boolean {

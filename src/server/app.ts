@@ -1,12 +1,18 @@
 import { timingSafeEqual } from 'node:crypto'
+import type { Update } from 'grammy/types'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import type { Update } from 'grammy/types'
 import { PayError } from '../core'
 import { authenticateInitData, type TelegramUser } from './auth'
 import { toCatalog } from './catalog'
 import { createFulfillmentWorker, type Logger } from './fulfillment'
-import { parseClientStatusBody, parseCreateOrderBody, parseIdempotencyKey, parseListQuery, readJson } from './input'
+import {
+  parseClientStatusBody,
+  parseCreateOrderBody,
+  parseIdempotencyKey,
+  parseListQuery,
+  readJson,
+} from './input'
 import type { PayServerOptions } from './options'
 import { createOrderService } from './orders'
 import { pgliteStore } from './store/pglite'
@@ -44,9 +50,12 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 
 /** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
 export function createPayServer(options: PayServerOptions): PayServer {
-  if (!options.botToken) throw new TypeError('createPayServer: botToken is required (from @BotFather, or the simulator).')
+  if (!options.botToken)
+    throw new TypeError('createPayServer: botToken is required (from @BotFather, or the simulator).')
   if (!options.webhookSecret || !/^[A-Za-z0-9_-]{1,256}$/.test(options.webhookSecret)) {
-    throw new TypeError('createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).')
+    throw new TypeError(
+      'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).',
+    )
   }
   const logger = options.logger ?? consoleLogger
   const store = options.store ?? pgliteStore('./.tma-pay')
@@ -56,7 +65,12 @@ export function createPayServer(options: PayServerOptions): PayServer {
   const migrated = store.migrate()
   migrated.catch((error) => logger.error('store migration failed', { error: String(error) }))
 
-  const fulfillment = createFulfillmentWorker(store, { onPaid: options.onPaid, onRefunded: options.onRefunded }, logger, options.fulfillment)
+  const fulfillment = createFulfillmentWorker(
+    store,
+    { onPaid: options.onPaid, onRefunded: options.onRefunded },
+    logger,
+    options.fulfillment,
+  )
   let closed = false
   const drainFulfillment = () => {
     if (!closed) void migrated.then(() => fulfillment.drain())
@@ -98,7 +112,10 @@ export function createPayServer(options: PayServerOptions): PayServer {
 
   app.onError((error, c) => {
     if (error instanceof PayError) return error.toResponse()
-    logger.error('unhandled error', { path: c.req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    logger.error('unhandled error', {
+      path: c.req.path,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    })
     return new PayError('internal', 'Something went wrong on the pay server.').toResponse()
   })
   app.notFound((c) => new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`).toResponse())
@@ -106,7 +123,10 @@ export function createPayServer(options: PayServerOptions): PayServer {
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 65_536,
       onError: () => {
-        throw new PayError('payload_too_large', `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`)
+        throw new PayError(
+          'payload_too_large',
+          `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`,
+        )
       },
     }),
   )
@@ -133,7 +153,9 @@ export function createPayServer(options: PayServerOptions): PayServer {
     const params = parseListQuery(c.req.query())
     return c.json(await store.listOrders({ ...params, userId: c.var.user.id }))
   })
-  app.get('/orders/:id', requireUser, async (c) => c.json(await orders.getOwnOrder(c.var.user, c.req.param('id')!)))
+  app.get('/orders/:id', requireUser, async (c) =>
+    c.json(await orders.getOwnOrder(c.var.user, c.req.param('id')!)),
+  )
   app.get('/orders/:id/timeline', requireUser, async (c) => {
     const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
     return c.json({ orderId: order.id, events: await store.timeline(order.id) })
@@ -145,7 +167,10 @@ export function createPayServer(options: PayServerOptions): PayServer {
 
   app.post('/telegram/webhook', async (c) => {
     if (!sameSecret(c.req.header('x-telegram-bot-api-secret-token'), options.webhookSecret)) {
-      throw new PayError('unauthorized', 'Wrong or missing X-Telegram-Bot-Api-Secret-Token: set the same secret in setWebhook.')
+      throw new PayError(
+        'unauthorized',
+        'Wrong or missing X-Telegram-Bot-Api-Secret-Token: set the same secret in setWebhook.',
+      )
     }
     const update = await readJson(c.req.raw)
     if (typeof update !== 'object' || update === null || typeof (update as Update).update_id !== 'number') {
@@ -168,7 +193,9 @@ export function createPayServer(options: PayServerOptions): PayServer {
     intervalMs === false
       ? undefined
       : setInterval(() => {
-          runBackgroundWork().catch((error) => logger.error('background work failed', { error: String(error) }))
+          runBackgroundWork().catch((error) =>
+            logger.error('background work failed', { error: String(error) }),
+          )
         }, intervalMs)
   timer?.unref?.()
   // Jobs left by a previous run (a crash, a restart) are picked up at once, not at the first tick.

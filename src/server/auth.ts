@@ -1,4 +1,4 @@
-import { ExpiredError, parse, validate } from '@tma.js/init-data-node'
+import { parse, validate } from '@tma.js/init-data-node'
 import { PayError } from '../core'
 
 /** The Telegram user behind a request, as validated init data says. */
@@ -13,7 +13,11 @@ export interface TelegramUser {
  * Reads `Authorization: tma <raw init data>`, checks its HMAC against the bot token and its age,
  * and returns the user. Every failure is a 401 whose code says what to do.
  */
-export function authenticateInitData(header: string | undefined, botToken: string, maxAgeSeconds: number): TelegramUser {
+export function authenticateInitData(
+  header: string | undefined,
+  botToken: string,
+  maxAgeSeconds: number,
+): TelegramUser {
   if (!header) {
     throw new PayError('unauthorized', 'Send the Mini App init data: Authorization: tma <initDataRaw>.')
   }
@@ -23,8 +27,12 @@ export function authenticateInitData(header: string | undefined, botToken: strin
   try {
     validate(raw, botToken, { expiresIn: maxAgeSeconds })
   } catch (error) {
-    if (error instanceof ExpiredError) {
-      throw new PayError('init_data_expired', 'The init data has expired: reopen the Mini App to get fresh init data.')
+    // By name: the library's error classes are not the same objects across its ESM and CJS builds.
+    if ((error as Error | undefined)?.name === 'ExpiredError') {
+      throw new PayError(
+        'init_data_expired',
+        'The init data has expired: reopen the Mini App to get fresh init data.',
+      )
     }
     throw new PayError('unauthorized', 'The init data is not signed by this bot.')
   }
@@ -34,7 +42,8 @@ export function authenticateInitData(header: string | undefined, botToken: strin
   } catch {
     throw new PayError('unauthorized', 'The init data could not be parsed.')
   }
-  if (!user || !Number.isSafeInteger(user.id)) throw new PayError('unauthorized', 'The init data carries no user.')
+  if (!user || !Number.isSafeInteger(user.id))
+    throw new PayError('unauthorized', 'The init data carries no user.')
   const result: TelegramUser = { id: user.id, firstName: user.first_name }
   if (user.username) result.username = user.username
   if (user.language_code) result.languageCode = user.language_code

@@ -7,7 +7,10 @@ export interface ProductCatalog {
 }
 
 /** What `createPayServer({ products })` takes: a list, a catalog, or an async lookup by id. */
-export type ProductsOption = readonly Product[] | ProductCatalog | ((productId: string) => Promise<Product | undefined>)
+export type ProductsOption =
+  | readonly Product[]
+  | ProductCatalog
+  | ((productId: string) => Promise<Product | undefined>)
 
 const STARS_SUBSCRIPTION_PERIOD = 2_592_000
 const MAX_STARS_SUBSCRIPTION_PRICE = 10_000
@@ -20,20 +23,34 @@ export function productProblems(product: Product): string[] {
     problems.push(`${where}: id must be 1-64 characters of A-Z a-z 0-9 _ . : -`)
   if (typeof product?.title !== 'string' || product.title.length < 1 || product.title.length > 32)
     problems.push(`${where}: title must be 1-32 characters (Telegram's invoice limit)`)
-  if (typeof product?.description !== 'string' || product.description.length < 1 || product.description.length > 255)
+  if (
+    typeof product?.description !== 'string' ||
+    product.description.length < 1 ||
+    product.description.length > 255
+  )
     problems.push(`${where}: description must be 1-255 characters`)
   if (!Number.isSafeInteger(product?.amount) || product.amount < 1)
     problems.push(`${where}: amount must be a positive integer (Stars, or minor units of the currency)`)
   const currency = product?.currency ?? 'XTR'
-  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) problems.push(`${where}: currency must be a 3-letter code such as XTR`)
-  if (product?.photoUrl !== undefined && (typeof product.photoUrl !== 'string' || !/^https?:\/\//.test(product.photoUrl)))
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
+    problems.push(`${where}: currency must be a 3-letter code such as XTR`)
+  if (
+    product?.photoUrl !== undefined &&
+    (typeof product.photoUrl !== 'string' || !/^https?:\/\//.test(product.photoUrl))
+  )
     problems.push(`${where}: photoUrl must be an http(s) URL`)
-  if (product?.maxQuantity !== undefined && (!Number.isSafeInteger(product.maxQuantity) || product.maxQuantity < 1))
+  if (
+    product?.maxQuantity !== undefined &&
+    (!Number.isSafeInteger(product.maxQuantity) || product.maxQuantity < 1)
+  )
     problems.push(`${where}: maxQuantity must be a positive integer`)
   if (product?.subscriptionPeriod !== undefined) {
     if (product.subscriptionPeriod !== STARS_SUBSCRIPTION_PERIOD)
-      problems.push(`${where}: subscriptionPeriod must be ${STARS_SUBSCRIPTION_PERIOD} (30 days), the only period Telegram allows`)
-    if (currency !== 'XTR') problems.push(`${where}: subscriptions are paid in Telegram Stars (currency XTR) only`)
+      problems.push(
+        `${where}: subscriptionPeriod must be ${STARS_SUBSCRIPTION_PERIOD} (30 days), the only period Telegram allows`,
+      )
+    if (currency !== 'XTR')
+      problems.push(`${where}: subscriptions are paid in Telegram Stars (currency XTR) only`)
     if (product.amount > MAX_STARS_SUBSCRIPTION_PRICE)
       problems.push(`${where}: a subscription costs at most ${MAX_STARS_SUBSCRIPTION_PRICE} Stars`)
   }
@@ -55,7 +72,10 @@ export function toCatalog(products: ProductsOption): ProductCatalog {
     }
     if (problems.length) throw new TypeError(`createPayServer: bad products:\n- ${problems.join('\n- ')}`)
     const byId = new Map(list.map((product) => [product.id, product]))
-    return { list: () => list.filter((product) => product.active !== false), get: (productId) => byId.get(productId) }
+    return {
+      list: () => list.filter((product) => product.active !== false),
+      get: (productId) => byId.get(productId),
+    }
   }
   return products as ProductCatalog
 }
@@ -64,8 +84,10 @@ export function toCatalog(products: ProductsOption): ProductCatalog {
 export async function productForSale(catalog: ProductCatalog, productId: string): Promise<Product> {
   const product = await catalog.get(productId)
   if (!product) throw new PayError('product_not_found', `No product "${productId}" in the catalog.`)
-  if (product.active === false) throw new PayError('product_unavailable', `Product "${productId}" is not for sale now.`)
+  if (product.active === false)
+    throw new PayError('product_unavailable', `Product "${productId}" is not for sale now.`)
   const problems = productProblems(product)
-  if (problems.length) throw new PayError('internal', `The catalog entry of "${productId}" is invalid: ${problems.join('; ')}`)
+  if (problems.length)
+    throw new PayError('internal', `The catalog entry of "${productId}" is invalid: ${problems.join('; ')}`)
   return product
 }

@@ -53,7 +53,12 @@ export function createFulfillmentWorker(
     } catch (error) {
       const retryInMs = Math.min(retryMaxMs, retryBaseMs * 2 ** (job.attempts - 1))
       const message = error instanceof Error ? error.message : String(error)
-      logger.warn(`${job.type} handler failed; retrying`, { orderId: job.orderId, attempt: job.attempts, retryInMs, error: message })
+      logger.warn(`${job.type} handler failed; retrying`, {
+        orderId: job.orderId,
+        attempt: job.attempts,
+        retryInMs,
+        error: message,
+      })
       await store.failOutboxJob(job.id, message, retryInMs)
     }
   }
@@ -81,7 +86,9 @@ export function createFulfillmentWorker(
             await drainOnce()
           } while (again && !stopped)
         } catch (error) {
-          logger.error('fulfilment pass failed', { error: error instanceof Error ? error.message : String(error) })
+          logger.error('fulfilment pass failed', {
+            error: error instanceof Error ? error.message : String(error),
+          })
         } finally {
           running = undefined
         }

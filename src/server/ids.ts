@@ -36,7 +36,12 @@ export function sortableId(now = Date.now()): string {
     time = alphabet[rest % 32] + time
     rest = Math.floor(rest / 32)
   }
-  return time + monotonicRandom(now).map((digit) => alphabet[digit]).join('')
+  return (
+    time +
+    monotonicRandom(now)
+      .map((digit) => alphabet[digit])
+      .join('')
+  )
 }
 
 export const newOrderId = () => `ord_${sortableId()}`

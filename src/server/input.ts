@@ -1,4 +1,10 @@
-import { type ClientInvoiceStatus, type ListOrdersParams, ORDER_STATUSES, type OrderStatus, PayError } from '../core'
+import {
+  type ClientInvoiceStatus,
+  type ListOrdersParams,
+  ORDER_STATUSES,
+  type OrderStatus,
+  PayError,
+} from '../core'
 
 // Untrusted input becomes typed values here, at the edge; everything past this point trusts its types.
 
@@ -21,7 +27,8 @@ const METADATA_VALUE_MAX = 500
 
 /** `{ productId, quantity?, metadata? }`. Other fields (an `amount`, say) are ignored: prices come from the catalog. */
 export function parseCreateOrderBody(body: unknown): CreateOrderBody {
-  if (!isObject(body)) return fail('The body must be a JSON object: { "productId": "...", "quantity"?: 1, "metadata"?: {} }.')
+  if (!isObject(body))
+    return fail('The body must be a JSON object: { "productId": "...", "quantity"?: 1, "metadata"?: {} }.')
   const { productId, quantity = 1, metadata = {} } = body
   if (typeof productId !== 'string' || productId.length < 1 || productId.length > 64)
     fail('productId must be a string of 1-64 characters.', { field: 'productId' })
@@ -29,14 +36,21 @@ export function parseCreateOrderBody(body: unknown): CreateOrderBody {
     fail('quantity must be a positive integer.', { field: 'quantity' })
   if (!isObject(metadata)) return fail('metadata must be an object of string values.', { field: 'metadata' })
   const entries = Object.entries(metadata)
-  if (entries.length > METADATA_MAX_KEYS) fail(`metadata takes at most ${METADATA_MAX_KEYS} keys.`, { field: 'metadata' })
+  if (entries.length > METADATA_MAX_KEYS)
+    fail(`metadata takes at most ${METADATA_MAX_KEYS} keys.`, { field: 'metadata' })
   for (const [key, value] of entries) {
     if (key.length < 1 || key.length > METADATA_KEY_MAX)
       fail(`metadata keys must be 1-${METADATA_KEY_MAX} characters.`, { field: `metadata.${key}` })
     if (typeof value !== 'string' || value.length > METADATA_VALUE_MAX)
-      fail(`metadata values must be strings of at most ${METADATA_VALUE_MAX} characters.`, { field: `metadata.${key}` })
+      fail(`metadata values must be strings of at most ${METADATA_VALUE_MAX} characters.`, {
+        field: `metadata.${key}`,
+      })
   }
-  return { productId: productId as string, quantity: quantity as number, metadata: metadata as Record<string, string> }
+  return {
+    productId: productId as string,
+    quantity: quantity as number,
+    metadata: metadata as Record<string, string>,
+  }
 }
 
 const clientStatuses: readonly ClientInvoiceStatus[] = ['paid', 'cancelled', 'failed', 'pending']
@@ -44,7 +58,9 @@ const clientStatuses: readonly ClientInvoiceStatus[] = ['paid', 'cancelled', 'fa
 export function parseClientStatusBody(body: unknown): ClientInvoiceStatus {
   const status = isObject(body) ? body.status : undefined
   if (typeof status !== 'string' || !clientStatuses.includes(status as ClientInvoiceStatus))
-    fail(`status must be one of ${clientStatuses.join(', ')} (what invoice_closed reported).`, { field: 'status' })
+    fail(`status must be one of ${clientStatuses.join(', ')} (what invoice_closed reported).`, {
+      field: 'status',
+    })
   return status as ClientInvoiceStatus
 }
 
@@ -71,11 +87,13 @@ export function parseListQuery(query: Record<string, string | undefined>): ListO
   }
   if (query.limit !== undefined) {
     const limit = Number(query.limit)
-    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > 100) fail('limit must be an integer from 1 to 100.', { field: 'limit' })
+    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > 100)
+      fail('limit must be an integer from 1 to 100.', { field: 'limit' })
     params.limit = limit
   }
   if (query.starting_after !== undefined) {
-    if (!/^ord_[0-9A-Z]{26}$/.test(query.starting_after)) fail('starting_after must be an order id.', { field: 'starting_after' })
+    if (!/^ord_[0-9A-Z]{26}$/.test(query.starting_after))
+      fail('starting_after must be an order id.', { field: 'starting_after' })
     params.startingAfter = query.starting_after
   }
   if (query.created_gte !== undefined) params.createdGte = parseDate(query.created_gte, 'created_gte')

@@ -1,5 +1,12 @@
 import type { Api } from 'grammy'
-import { type ClientInvoiceStatus, isSettled, type Order, type OrderEventKind, PayError, type Product } from '../core'
+import {
+  type ClientInvoiceStatus,
+  isSettled,
+  type Order,
+  type OrderEventKind,
+  PayError,
+  type Product,
+} from '../core'
 import type { TelegramUser } from './auth'
 import { type ProductCatalog, productForSale } from './catalog'
 import { newOrderId } from './ids'
@@ -44,20 +51,28 @@ async function requestHash(userId: number, body: CreateOrderBody): Promise<strin
 
 /** The order service: what the HTTP routes and the Telegram handlers do to orders. */
 export function createOrderService(options: OrderServiceOptions) {
-  const { store, catalog, telegram } = options
+  const { store, catalog } = options
   const changed = (order: Order) => {
     options.onChange?.(order)
     return order
   }
 
-  async function invoiceLink(orderId: string, product: Product, quantity: number, amount: number): Promise<string> {
+  async function invoiceLink(
+    orderId: string,
+    product: Product,
+    quantity: number,
+    amount: number,
+  ): Promise<string> {
     const currency = product.currency ?? 'XTR'
     const stars = currency === 'XTR'
     if (!stars && !options.providerToken) {
-      throw new PayError('internal', `Product "${product.id}" is priced in ${currency}: configure providerToken for non-Stars payments.`)
+      throw new PayError(
+        'internal',
+        `Product "${product.id}" is priced in ${currency}: configure providerToken for non-Stars payments.`,
+      )
     }
     try {
-      return await telegram.createInvoiceLink(
+      return await options.telegram.createInvoiceLink(
         product.title,
         product.description,
         orderId,
@@ -90,7 +105,10 @@ export function createOrderService(options: OrderServiceOptions) {
       }
       await sleep(100)
     }
-    throw new PayError('idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.')
+    throw new PayError(
+      'idempotency_in_progress',
+      'A request with this Idempotency-Key is still being processed; retry shortly.',
+    )
   }
 
   async function checkRateLimit(userId: number) {
@@ -98,28 +116,43 @@ export function createOrderService(options: OrderServiceOptions) {
     const since = new Date(Date.now() - options.rateLimit.windowMs)
     const count = await store.countOrdersSince(userId, since)
     if (count >= options.rateLimit.max) {
-      throw new PayError('rate_limited', `Too many orders: at most ${options.rateLimit.max} per ${options.rateLimit.windowMs / 1000} s.`, {
-        details: { retryAfterSeconds: Math.ceil(options.rateLimit.windowMs / 1000) },
-      })
+      throw new PayError(
+        'rate_limited',
+        `Too many orders: at most ${options.rateLimit.max} per ${options.rateLimit.windowMs / 1000} s.`,
+        {
+          details: { retryAfterSeconds: Math.ceil(options.rateLimit.windowMs / 1000) },
+        },
+      )
     }
   }
 
   async function expireIfDue(order: Order): Promise<Order> {
     if (isSettled(order.status) && order.status !== 'cancelled') return order
     if (Date.parse(order.expiresAt) + options.expiryGraceMs > Date.now()) return order
-    const result = await store.applyEvent(order.id, 'expired', { source: 'server', detail: { expiresAt: order.expiresAt } })
+    const result = await store.applyEvent(order.id, 'expired', {
+      source: 'server',
+      detail: { expiresAt: order.expiresAt },
+    })
     return result?.changed ? changed(result.order) : (result?.order ?? order)
   }
 
   return {
     /** Creates an order (and its invoice link) once per idempotency key. `created` is false for a repeat. */
-    async createOrder(user: TelegramUser, body: CreateOrderBody, idempotencyKey?: string): Promise<{ order: Order; created: boolean }> {
+    async createOrder(
+      user: TelegramUser,
+      body: CreateOrderBody,
+      idempotencyKey?: string,
+    ): Promise<{ order: Order; created: boolean }> {
       const product = await productForSale(catalog, body.productId)
       const maxQuantity = product.maxQuantity ?? 1
       if (body.quantity > maxQuantity) {
-        throw new PayError('validation_failed', `quantity must be at most ${maxQuantity} for "${product.id}".`, {
-          details: { field: 'quantity' },
-        })
+        throw new PayError(
+          'validation_failed',
+          `quantity must be at most ${maxQuantity} for "${product.id}".`,
+          {
+            details: { field: 'quantity' },
+          },
+        )
       }
       const amount = product.amount * body.quantity
       if (!Number.isSafeInteger(amount)) throw new PayError('validation_failed', 'quantity is too large.')
@@ -129,7 +162,10 @@ export function createOrderService(options: OrderServiceOptions) {
         const reservation = await store.reserveIdempotencyKey(user.id, idempotencyKey, hash, orderId)
         if (reservation.state === 'existing') {
           if (reservation.requestHash !== hash) {
-            throw new PayError('idempotency_conflict', 'This Idempotency-Key was used with another request body; use a new key for a new order.')
+            throw new PayError(
+              'idempotency_conflict',
+              'This Idempotency-Key was used with another request body; use a new key for a new order.',
+            )
           }
           const existing = reservation.completed
             ? await store.getOrder(reservation.orderId)
@@ -180,11 +216,18 @@ export function createOrderService(options: OrderServiceOptions) {
       return expireIfDue(order)
     },
 
-    async reportClientStatus(user: TelegramUser, orderId: string, status: ClientInvoiceStatus): Promise<Order> {
+    async reportClientStatus(
+      user: TelegramUser,
+      orderId: string,
+      status: ClientInvoiceStatus,
+    ): Promise<Order> {
       const order = await this.getOwnOrder(user, orderId)
       const kind = clientEvents[status]
       if (!kind) return order
-      const result = await store.applyEvent(order.id, kind, { source: 'client', detail: { invoiceStatus: status } })
+      const result = await store.applyEvent(order.id, kind, {
+        source: 'client',
+        detail: { invoiceStatus: status },
+      })
       if (!result) throw new PayError('not_found', `No order ${orderId}.`)
       return result.changed ? changed(result.order) : result.order
     },

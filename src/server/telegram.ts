@@ -1,7 +1,7 @@
 import { Bot, type Context } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
 import { acceptsPreCheckout, type Order } from '../core'
-import { productProblems, type ProductCatalog } from './catalog'
+import { type ProductCatalog, productProblems } from './catalog'
 import type { Logger } from './fulfillment'
 import type { OrderService } from './orders'
 import type { PayStore } from './store/types'
@@ -27,10 +27,15 @@ async function refusalReason(
   expiryGraceMs: number,
 ): Promise<{ reason: string; message: string } | undefined> {
   if (!order) return { reason: 'unknown_order', message: 'This invoice is not valid any more.' }
-  if (query.from.id !== order.userId) return { reason: 'wrong_user', message: 'This invoice was made for another user.' }
+  if (query.from.id !== order.userId)
+    return { reason: 'wrong_user', message: 'This invoice was made for another user.' }
   if (query.total_amount !== order.amount || query.currency !== order.currency)
-    return { reason: 'amount_mismatch', message: 'The price of this invoice has changed; please start again.' }
-  if (order.status === 'paid' || order.status === 'refunded') return { reason: 'already_paid', message: 'This order is already paid.' }
+    return {
+      reason: 'amount_mismatch',
+      message: 'The price of this invoice has changed; please start again.',
+    }
+  if (order.status === 'paid' || order.status === 'refunded')
+    return { reason: 'already_paid', message: 'This order is already paid.' }
   if (!acceptsPreCheckout(order.status) || Date.parse(order.expiresAt) + expiryGraceMs < Date.now())
     return { reason: 'not_payable', message: 'This order has expired; please start again.' }
   const product = await catalog.get(order.productId)
@@ -49,13 +54,20 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
 
   bot.on('pre_checkout_query', async (ctx: Context) => {
     const query = ctx.preCheckoutQuery!
-    const order = await store.getOrder(query.invoice_payload)
+    const found = await store.getOrder(query.invoice_payload)
+    // An order past its time is expired first, so its timeline says why the payment was refused.
+    const order = found && (await orders.expireIfDue(found))
     const refusal = await refusalReason(order, query, options.catalog, options.expiryGraceMs)
     if (refusal) {
       if (order && order.userId === query.from.id) {
         const result = await store.applyEvent(order.id, 'precheckout_refused', {
           source: 'telegram',
-          detail: { reason: refusal.reason, preCheckoutQueryId: query.id, totalAmount: query.total_amount, currency: query.currency },
+          detail: {
+            reason: refusal.reason,
+            preCheckoutQueryId: query.id,
+            totalAmount: query.total_amount,
+            currency: query.currency,
+          },
         })
         if (result?.changed) orders.notifyChanged(result.order)
       }

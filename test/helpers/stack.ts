@@ -1,9 +1,16 @@
 // A whole tma-pay stack for integration tests: the Telegram simulator, a store (PGlite or
 // PostgreSQL), and the pay server listening on loopback so the simulator can deliver webhooks.
-import { type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Order } from 'tma-pay'
-import { createPayServer, type PayServer, type PayServerOptions, type PayStore, pgliteStore, postgresStore } from 'tma-pay/server'
+import {
+  createPayServer,
+  type PayServer,
+  type PayServerOptions,
+  type PayStore,
+  pgliteStore,
+  postgresStore,
+} from 'tma-pay/server'
 import { createTelegramSimulator, type TelegramSimulator } from 'tma-pay/testing'
 import { freshPgliteDir, freshPostgresDatabase } from './databases'
 
@@ -93,9 +100,14 @@ export function userApi(sim: TelegramSimulator, baseUrl: string, userId: number)
   return {
     initData,
     call,
-    createOrder: async (productId = 'magic-book', key = crypto.randomUUID(), extra: Record<string, unknown> = {}) => {
+    createOrder: async (
+      productId = 'magic-book',
+      key = crypto.randomUUID(),
+      extra: Record<string, unknown> = {},
+    ) => {
       const response = await call('POST', '/orders', { productId, ...extra }, { 'idempotency-key': key })
-      if (response.status !== 201 && response.status !== 200) throw new Error(`create failed: ${JSON.stringify(response)}`)
+      if (response.status !== 201 && response.status !== 200)
+        throw new Error(`create failed: ${JSON.stringify(response)}`)
       return response.body as Order
     },
     getOrder: async (id: string) => (await call('GET', `/orders/${id}`)).body as Order,
@@ -103,7 +115,10 @@ export function userApi(sim: TelegramSimulator, baseUrl: string, userId: number)
 }
 
 /** Polls until `check` returns a truthy value or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

@@ -1,12 +1,20 @@
-import { type Order, type OrderEvent, type OrderStatus, nextStatus } from '../../core'
+import { nextStatus, type Order, type OrderEvent, type OrderStatus } from '../../core'
 import { newEventId } from '../ids'
 import { migrations } from './schema'
 import type { SqlDriver, SqlExecutor } from './sql'
-import type { EventInput, IdempotencyReservation, ListOrdersFilter, OutboxJob, PayStore, PaymentRecord } from './types'
+import type {
+  EventInput,
+  IdempotencyReservation,
+  ListOrdersFilter,
+  OutboxJob,
+  PaymentRecord,
+  PayStore,
+} from './types'
 
 type Row = Record<string, unknown>
 
-const iso = (value: unknown): string => (value instanceof Date ? value : new Date(String(value))).toISOString()
+const iso = (value: unknown): string =>
+  (value instanceof Date ? value : new Date(String(value))).toISOString()
 const isoOrUndefined = (value: unknown) => (value === null || value === undefined ? undefined : iso(value))
 const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value)
 
@@ -28,7 +36,8 @@ function orderFromRow(row: Row): Order {
     expiresAt: iso(row.expires_at),
   }
   if (row.photo_url != null) order.photoUrl = String(row.photo_url)
-  if (row.telegram_payment_charge_id != null) order.telegramPaymentChargeId = String(row.telegram_payment_charge_id)
+  if (row.telegram_payment_charge_id != null)
+    order.telegramPaymentChargeId = String(row.telegram_payment_charge_id)
   if (row.subscription != null) order.subscription = json(row.subscription)
   const paidAt = isoOrUndefined(row.paid_at)
   if (paidAt) order.paidAt = paidAt
@@ -38,17 +47,25 @@ function orderFromRow(row: Row): Order {
 }
 
 function eventFromRow(row: Row): OrderEvent {
-  return { at: iso(row.at), status: row.status as OrderStatus, source: row.source as OrderEvent['source'], detail: json(row.detail) ?? {} }
+  return {
+    at: iso(row.at),
+    status: row.status as OrderStatus,
+    source: row.source as OrderEvent['source'],
+    detail: json(row.detail) ?? {},
+  }
 }
 
-async function insertEvent(tx: SqlExecutor, orderId: string, status: OrderStatus, event: EventInput, at: Date) {
-  await tx.query('insert into tma_pay_order_events (order_id, at, status, source, detail) values ($1, $2, $3, $4, $5::jsonb)', [
-    orderId,
-    at,
-    status,
-    event.source,
-    JSON.stringify(event.detail ?? {}),
-  ])
+async function insertEvent(
+  tx: SqlExecutor,
+  orderId: string,
+  status: OrderStatus,
+  event: EventInput,
+  at: Date,
+) {
+  await tx.query(
+    'insert into tma_pay_order_events (order_id, at, status, source, detail) values ($1, $2, $3, $4, $5::jsonb)',
+    [orderId, at, status, event.source, JSON.stringify(event.detail ?? {})],
+  )
 }
 
 async function lockOrder(tx: SqlExecutor, orderId: string): Promise<Order | undefined> {
@@ -71,25 +88,39 @@ export class SqlPayStore implements PayStore {
     await (await this.connection).transaction(async (tx) => {
       // Several instances may start at once; the advisory lock makes one of them migrate.
       await tx.query('select pg_advisory_xact_lock(7316204)')
-      await tx.query('create table if not exists tma_pay_migrations (version integer primary key, applied_at timestamptz not null default now())')
+      await tx.query(
+        'create table if not exists tma_pay_migrations (version integer primary key, applied_at timestamptz not null default now())',
+      )
       const done = await tx.query<{ version: number }>('select version from tma_pay_migrations')
       const applied = new Set(done.map((row) => Number(row.version)))
       for (const [index, sql] of migrations.entries()) {
         if (applied.has(index + 1)) continue
-        for (const statement of sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) await tx.query(statement)
+        for (const statement of sql
+          .split(/;\s*$/m)
+          .map((s) => s.trim())
+          .filter(Boolean))
+          await tx.query(statement)
         await tx.query('insert into tma_pay_migrations (version) values ($1)', [index + 1])
       }
     })
   }
 
-  async reserveIdempotencyKey(userId: number, key: string, requestHash: string, orderId: string): Promise<IdempotencyReservation> {
+  async reserveIdempotencyKey(
+    userId: number,
+    key: string,
+    requestHash: string,
+    orderId: string,
+  ): Promise<IdempotencyReservation> {
     const inserted = await (await this.connection).query(
       `insert into tma_pay_idempotency_keys (user_id, key, request_hash, order_id) values ($1, $2, $3, $4)
        on conflict (user_id, key) do nothing returning key`,
       [userId, key, requestHash, orderId],
     )
     if (inserted.length > 0) return { state: 'reserved' as const }
-    const [row] = await (await this.connection).query('select * from tma_pay_idempotency_keys where user_id = $1 and key = $2', [userId, key])
+    const [row] = await (await this.connection).query(
+      'select * from tma_pay_idempotency_keys where user_id = $1 and key = $2',
+      [userId, key],
+    )
     if (!row) return this.reserveIdempotencyKey(userId, key, requestHash, orderId)
     return {
       state: 'existing' as const,
@@ -100,7 +131,10 @@ export class SqlPayStore implements PayStore {
   }
 
   async releaseIdempotencyKey(userId: number, key: string) {
-    await (await this.connection).query('delete from tma_pay_idempotency_keys where user_id = $1 and key = $2 and not completed', [userId, key])
+    await (await this.connection).query(
+      'delete from tma_pay_idempotency_keys where user_id = $1 and key = $2 and not completed',
+      [userId, key],
+    )
   }
 
   async insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }) {
@@ -130,10 +164,10 @@ export class SqlPayStore implements PayStore {
       )
       await insertEvent(tx, order.id, order.status, event, new Date(order.createdAt))
       if (idempotency) {
-        await tx.query('update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2', [
-          idempotency.userId,
-          idempotency.key,
-        ])
+        await tx.query(
+          'update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2',
+          [idempotency.userId, idempotency.key],
+        )
       }
     })
   }
@@ -155,7 +189,10 @@ export class SqlPayStore implements PayStore {
     if (filter.createdGte) add('created_at >= ?', filter.createdGte)
     if (filter.createdLte) add('created_at <= ?', filter.createdLte)
     const matching = where.length ? `where ${where.join(' and ')}` : ''
-    const [count] = await (await this.connection).query<{ n: unknown }>(`select count(*) as n from tma_pay_orders ${matching}`, params)
+    const [count] = await (await this.connection).query<{ n: unknown }>(
+      `select count(*) as n from tma_pay_orders ${matching}`,
+      params,
+    )
     // Ids sort by creation time, so "after this id" in a newest-first list is "id < cursor".
     if (filter.startingAfter) add('id < ?', filter.startingAfter)
     const limit = filter.limit ?? 20
@@ -179,7 +216,10 @@ export class SqlPayStore implements PayStore {
   }
 
   async timeline(orderId: string) {
-    const rows = await (await this.connection).query('select * from tma_pay_order_events where order_id = $1 order by seq', [orderId])
+    const rows = await (await this.connection).query(
+      'select * from tma_pay_order_events where order_id = $1 order by seq',
+      [orderId],
+    )
     return rows.map(eventFromRow)
   }
 
@@ -203,7 +243,7 @@ export class SqlPayStore implements PayStore {
 
   async recordPayment(payment: PaymentRecord) {
     return (await this.connection).transaction(async (tx) => {
-      const known = await tx.query('select order_id from tma_pay_orders where id = $1', [payment.invoicePayload])
+      const known = await tx.query('select id from tma_pay_orders where id = $1', [payment.invoicePayload])
       const orderId = known.length ? payment.invoicePayload : null
       const inserted = await tx.query(
         `insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
@@ -236,12 +276,19 @@ export class SqlPayStore implements PayStore {
       }
       if (next === undefined) {
         // A second charge for an order already paid (or refunded): keep the money on record, tell the timeline.
-        await insertEvent(tx, orderId, order.status, { source: payment.source, detail: { ...detail, duplicateCharge: true } }, now)
+        await insertEvent(
+          tx,
+          orderId,
+          order.status,
+          { source: payment.source, detail: { ...detail, duplicateCharge: true } },
+          now,
+        )
         return { order, applied: true }
       }
-      const subscription = order.subscription && payment.subscriptionExpiresAt
-        ? JSON.stringify({ ...order.subscription, expiresAt: payment.subscriptionExpiresAt })
-        : null
+      const subscription =
+        order.subscription && payment.subscriptionExpiresAt
+          ? JSON.stringify({ ...order.subscription, expiresAt: payment.subscriptionExpiresAt })
+          : null
       const [row] = await tx.query(
         `update tma_pay_orders set status = $2, telegram_payment_charge_id = $3, paid_at = $4, updated_at = $4,
            subscription = coalesce($5::jsonb, subscription)
@@ -268,11 +315,19 @@ export class SqlPayStore implements PayStore {
       [String(leaseMs)],
     )
     if (!row) return undefined
-    return { id: String(row.id), orderId: String(row.order_id), type: row.type as OutboxJob['type'], attempts: Number(row.attempts) }
+    return {
+      id: String(row.id),
+      orderId: String(row.order_id),
+      type: row.type as OutboxJob['type'],
+      attempts: Number(row.attempts),
+    }
   }
 
   async completeOutboxJob(jobId: string) {
-    await (await this.connection).query('update tma_pay_outbox set done_at = now(), locked_until = null, last_error = null where id = $1', [jobId])
+    await (await this.connection).query(
+      'update tma_pay_outbox set done_at = now(), locked_until = null, last_error = null where id = $1',
+      [jobId],
+    )
   }
 
   async failOutboxJob(jobId: string, error: string, retryInMs: number) {

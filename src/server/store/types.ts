@@ -1,4 +1,12 @@
-import type { ListOrdersParams, Order, OrderEvent, OrderEventKind, OrderStatus, Page, TimelineSource } from '../../core'
+import type {
+  ListOrdersParams,
+  Order,
+  OrderEvent,
+  OrderEventKind,
+  OrderStatus,
+  Page,
+  TimelineSource,
+} from '../../core'
 
 export interface EventInput {
   source: TimelineSource
@@ -46,7 +54,12 @@ export interface OutboxJob {
  */
 export interface PayStore {
   migrate(): Promise<void>
-  reserveIdempotencyKey(userId: number, key: string, requestHash: string, orderId: string): Promise<IdempotencyReservation>
+  reserveIdempotencyKey(
+    userId: number,
+    key: string,
+    requestHash: string,
+    orderId: string,
+  ): Promise<IdempotencyReservation>
   releaseIdempotencyKey(userId: number, key: string): Promise<void>
   /** Inserts the order with its first timeline event and completes its idempotency key, in one transaction. */
   insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }): Promise<void>

@@ -1,0 +1,20 @@
+export type { InitDataUser, SignInitDataOptions } from './fixtures'
+export { signInitData, testUser } from './fixtures'
+export type { TelegramSimulator, TelegramSimulatorOptions } from './simulator'
+export { createTelegramSimulator } from './simulator'
+export type {
+  BotInfo,
+  Fault,
+  FaultTarget,
+  InjectedBotApiError,
+  PaymentOutcome,
+  PayOptions,
+  RecordedCall,
+  RecordedDelivery,
+  SimulatedInvoice,
+  SimulatedPayment,
+  StarTransaction,
+  TelegramUser,
+  Update,
+} from './simulator/types'
+export { botApiSpec, validateMethodCall, validateObject } from './spec/validate'

@@ -1,0 +1,104 @@
+// The simulator's own API under /sim/, for browsers (the demo's invoice sheet, mockMiniApp) and curl.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TelegramSimulator } from '../simulator'
+import { corsHeaders, HttpError, readBody, sendJson } from './http'
+import { UnknownInvoiceError } from './payments'
+import type { Fault } from './types'
+
+const faultTypes = new Set(['drop', 'duplicate', 'delay', 'reorder'])
+const faultTargets = new Set(['pre_checkout_query', 'successful_payment', 'refunded_payment', 'any'])
+
+export async function handleControlRequest(
+  simulator: TelegramSimulator,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+): Promise<void> {
+  const reply = (status: number, body: unknown) => sendJson(response, status, body, corsHeaders)
+  try {
+    const route = `${request.method} ${path}`
+    const invoicePath = /^GET \/sim\/invoices\/([^/]+)$/.exec(route)
+    if (invoicePath) {
+      const slug = decodeURIComponent(invoicePath[1]!)
+      const invoice = simulator.invoices.find((candidate) => candidate.slug === slug)
+      if (!invoice) throw new HttpError(404, `no invoice ${slug}`)
+      return reply(200, invoice)
+    }
+    switch (route) {
+      case 'GET /sim/state':
+        return reply(200, {
+          url: simulator.url,
+          botInfo: simulator.botInfo,
+          webhook: simulator.webhook ?? null,
+          invoices: simulator.invoices,
+          counts: {
+            calls: simulator.calls.length,
+            deliveries: simulator.deliveries.length,
+            transactions: simulator.transactions.length,
+            invoices: simulator.invoices.length,
+          },
+        })
+      case 'GET /sim/calls':
+        return reply(200, { data: simulator.calls })
+      case 'GET /sim/deliveries':
+        return reply(200, { data: simulator.deliveries })
+      case 'GET /sim/transactions':
+        return reply(200, { data: simulator.transactions })
+      case 'POST /sim/pay': {
+        const body = await readJson(request)
+        const invoice = body.invoiceUrl ?? body.slug
+        if (typeof invoice !== 'string') throw new HttpError(400, 'invoiceUrl or slug is required')
+        if (!Number.isSafeInteger(body.userId)) throw new HttpError(400, 'userId must be an integer')
+        if (body.outcome !== undefined && body.outcome !== 'paid' && body.outcome !== 'cancelled') {
+          throw new HttpError(400, "outcome must be 'paid' or 'cancelled'")
+        }
+        const payment = await simulator.pay(invoice, {
+          userId: body.userId as number,
+          outcome: body.outcome as 'paid' | 'cancelled' | undefined,
+          firstName: typeof body.firstName === 'string' ? body.firstName : undefined,
+        })
+        return reply(200, payment)
+      }
+      case 'POST /sim/fault': {
+        const body = await readJson(request)
+        if (!faultTypes.has(body.type as string))
+          throw new HttpError(400, 'type must be drop, duplicate, delay or reorder')
+        if (body.on !== undefined && !faultTargets.has(body.on as string)) {
+          throw new HttpError(
+            400,
+            'on must be pre_checkout_query, successful_payment, refunded_payment or any',
+          )
+        }
+        simulator.fault(body as unknown as Fault)
+        return reply(200, { ok: true })
+      }
+      case 'POST /sim/init-data': {
+        const body = await readJson(request)
+        if (!Number.isSafeInteger(body.userId)) throw new HttpError(400, 'userId must be an integer')
+        const initData = simulator.signInitData(body.userId as number, {
+          ...(typeof body.firstName === 'string' && { first_name: body.firstName }),
+          ...(typeof body.languageCode === 'string' && { language_code: body.languageCode }),
+        })
+        return reply(200, { initData })
+      }
+      default:
+        throw new HttpError(404, `no route ${route}`)
+    }
+  } catch (error) {
+    const status =
+      error instanceof HttpError ? error.status : error instanceof UnknownInvoiceError ? 404 : 500
+    const code = status === 404 ? 'not_found' : status === 400 ? 'validation_failed' : 'internal'
+    reply(status, { error: { code, message: error instanceof Error ? error.message : String(error) } })
+  }
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(request)
+  if (!text) return {}
+  try {
+    const json: unknown = JSON.parse(text)
+    if (typeof json === 'object' && json !== null && !Array.isArray(json))
+      return json as Record<string, unknown>
+  } catch {}
+  throw new HttpError(400, 'the body must be a JSON object')
+}

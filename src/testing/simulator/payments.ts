@@ -1,0 +1,173 @@
+// The user's side of a payment: open the invoice, confirm, and Telegram's pre-checkout / successful_payment dance.
+import {
+  type PaymentRecord,
+  type PreCheckoutAnswer,
+  randomQueryId,
+  randomStarChargeId,
+  type SimulatorContext,
+  unixNow,
+} from './context'
+import type {
+  Message,
+  PayOptions,
+  SimulatedInvoice,
+  SimulatedPayment,
+  SuccessfulPayment,
+  TelegramUser,
+} from './types'
+
+/** The slug of `https://t.me/$<slug>`, `https://t.me/invoice/<slug>` (t.me, telegram.me, telegram.dog), or a bare slug. */
+export function invoiceSlug(invoiceUrlOrSlug: string): string {
+  const match = /^(?:https?:\/\/)?(?:t\.me|telegram\.me|telegram\.dog)\/(?:\$|invoice\/)([^/?#]+)/.exec(
+    invoiceUrlOrSlug,
+  )
+  return match ? decodeURIComponent(match[1]!) : invoiceUrlOrSlug.replace(/^\$/, '')
+}
+
+export function findInvoice(
+  context: SimulatorContext,
+  invoiceUrlOrSlug: string,
+): SimulatedInvoice | undefined {
+  return context.invoices.get(invoiceSlug(invoiceUrlOrSlug))
+}
+
+export class UnknownInvoiceError extends Error {
+  constructor(invoiceUrlOrSlug: string) {
+    super(`no invoice ${invoiceUrlOrSlug}: make it with createInvoiceLink first`)
+    this.name = 'UnknownInvoiceError'
+  }
+}
+
+export async function pay(
+  context: SimulatorContext,
+  invoiceUrlOrSlug: string,
+  options: PayOptions,
+): Promise<SimulatedPayment> {
+  const invoice = findInvoice(context, invoiceUrlOrSlug)
+  if (!invoice) throw new UnknownInvoiceError(invoiceUrlOrSlug)
+  const { userId } = options
+  if (options.outcome === 'cancelled') return { outcome: 'cancelled', userId, invoice }
+  return context.delivery.track(async () => {
+    const user: TelegramUser = {
+      id: userId,
+      is_bot: false,
+      first_name: options.firstName ?? 'Test',
+      language_code: 'en',
+    }
+    const queryId = randomQueryId()
+    const amount = options.totalAmount ?? invoice.totalAmount
+    const answer = await askPreCheckout(context, queryId, invoice, amount, user)
+    const preCheckoutQueryId = queryId
+    if (!answer) return { outcome: 'no_answer', userId, preCheckoutQueryId, invoice }
+    if (!answer.ok) return { outcome: 'refused', userId, preCheckoutQueryId, preCheckout: answer, invoice }
+    const payment = takePayment(context, invoice, amount, user)
+    // Resolves after the first delivery attempt of successful_payment (at once if a fault holds it back).
+    await context.delivery.enqueue({ message: successfulPaymentMessage(context, payment) })
+    return {
+      outcome: 'paid',
+      userId,
+      preCheckoutQueryId,
+      preCheckout: answer,
+      telegramPaymentChargeId: payment.chargeId,
+      invoice,
+    }
+  })
+}
+
+/** Sends pre_checkout_query and waits for the bot's answer, as Telegram does, for preCheckoutTimeoutMs at most. */
+async function askPreCheckout(
+  context: SimulatorContext,
+  queryId: string,
+  invoice: SimulatedInvoice,
+  amount: number,
+  user: TelegramUser,
+): Promise<PreCheckoutAnswer | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const answered = new Promise<PreCheckoutAnswer | undefined>((resolve) => {
+    const query = { id: queryId, closed: false, resolve }
+    context.preCheckoutQueries.set(queryId, query)
+    timer = setTimeout(() => {
+      query.closed = true
+      resolve(undefined)
+    }, context.preCheckoutTimeoutMs)
+  })
+  void context.delivery.enqueue({
+    pre_checkout_query: {
+      id: queryId,
+      from: user,
+      currency: invoice.currency,
+      total_amount: amount,
+      invoice_payload: invoice.payload,
+    },
+  })
+  const answer = await answered
+  clearTimeout(timer)
+  return answer
+}
+
+/** Telegram charges the user: the payment exists from here on, whether or not its webhook ever arrives. */
+function takePayment(
+  context: SimulatorContext,
+  invoice: SimulatedInvoice,
+  amount: number,
+  user: TelegramUser,
+): PaymentRecord {
+  const date = unixNow()
+  const stars = invoice.currency === 'XTR'
+  const payment: PaymentRecord = {
+    chargeId: stars ? randomStarChargeId() : `sim_${randomQueryId()}`,
+    providerChargeId: `${user.id}_${context.payments.size + 1}`,
+    user,
+    invoice,
+    amount,
+    date,
+    refunded: false,
+  }
+  if (invoice.subscriptionPeriod) {
+    payment.subscription = {
+      period: invoice.subscriptionPeriod,
+      expiresAt: date + invoice.subscriptionPeriod,
+      canceled: false,
+    }
+  }
+  context.payments.set(payment.chargeId, payment)
+  // Only Stars pass through the bot's Star balance; card payments go to the provider.
+  if (stars) {
+    context.transactions.push({
+      id: payment.chargeId,
+      amount,
+      date,
+      source: {
+        type: 'user',
+        transaction_type: 'invoice_payment',
+        user,
+        invoice_payload: invoice.payload,
+        ...(invoice.subscriptionPeriod && { subscription_period: invoice.subscriptionPeriod }),
+      },
+    })
+  }
+  return payment
+}
+
+function successfulPaymentMessage(context: SimulatorContext, payment: PaymentRecord): Message {
+  const { invoice, user } = payment
+  const successfulPayment: SuccessfulPayment = {
+    currency: invoice.currency,
+    total_amount: payment.amount,
+    invoice_payload: invoice.payload,
+    telegram_payment_charge_id: payment.chargeId,
+    provider_payment_charge_id: payment.providerChargeId,
+  }
+  if (payment.subscription) {
+    successfulPayment.subscription_expiration_date = payment.subscription.expiresAt
+    successfulPayment.is_recurring = true
+    successfulPayment.is_first_recurring = true
+  }
+  return {
+    message_id: context.nextMessageId++,
+    date: payment.date,
+    chat: { id: user.id, type: 'private', first_name: user.first_name },
+    from: user,
+    successful_payment: successfulPayment,
+  }
+}

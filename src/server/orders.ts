@@ -97,12 +97,8 @@ export function createOrderService(options: OrderServiceOptions) {
     for (let waited = 0; waited < 10_000; waited += 100) {
       const order = await store.getOrder(orderId)
       if (order) return order
-      const reservation = await store.reserveIdempotencyKey(userId, key, '', orderId)
-      if (reservation.state === 'reserved') {
-        // The other request failed and let the key go; we took it by accident, so give it back.
-        await store.releaseIdempotencyKey(userId, key)
-        break
-      }
+      // The other request failed and let the key go: no order will come.
+      if (!(await store.findIdempotencyKey(userId, key))) break
       await sleep(100)
     }
     throw new PayError(

@@ -137,6 +137,14 @@ export class SqlPayStore implements PayStore {
     )
   }
 
+  async findIdempotencyKey(userId: number, key: string) {
+    const [row] = await (await this.connection).query(
+      'select order_id, completed from tma_pay_idempotency_keys where user_id = $1 and key = $2',
+      [userId, key],
+    )
+    return row ? { orderId: String(row.order_id), completed: Boolean(row.completed) } : undefined
+  }
+
   async insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }) {
     await (await this.connection).transaction(async (tx) => {
       await tx.query(

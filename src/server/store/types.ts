@@ -61,6 +61,11 @@ export interface PayStore {
     orderId: string,
   ): Promise<IdempotencyReservation>
   releaseIdempotencyKey(userId: number, key: string): Promise<void>
+  /** The order id a key is held for, and whether its order exists yet; undefined when the key is free. */
+  findIdempotencyKey(
+    userId: number,
+    key: string,
+  ): Promise<{ orderId: string; completed: boolean } | undefined>
   /** Inserts the order with its first timeline event and completes its idempotency key, in one transaction. */
   insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }): Promise<void>
   getOrder(orderId: string): Promise<Order | undefined>

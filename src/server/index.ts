@@ -1,8 +1,16 @@
 export { createPayServer, type PayServer } from './app'
-export type { PayServerOptions } from './options'
 export { authenticateInitData, type TelegramUser } from './auth'
-export { productProblems, type ProductCatalog, type ProductsOption } from './catalog'
+export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'
 export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
+export {
+  createNotifier,
+  NOTIFY_SIGNATURE_HEADER,
+  type NotifierOptions,
+  type PayNotification,
+  signNotifyBody,
+  verifyNotifySignature,
+} from './notify'
+export type { PayServerOptions } from './options'
 export { pgliteStore } from './store/pglite'
-export { postgresStore, type PostgresStoreOptions } from './store/postgres'
+export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'

@@ -1,0 +1,50 @@
+import type { Product } from '../core'
+
+export interface BannerInput {
+  /** The API's URL on this machine, e.g. http://127.0.0.1:3000/api/pay. */
+  apiUrl: string
+  host: string
+  store: string
+  products: readonly Product[]
+  /** The webhook URL given to setWebhook, if it was called. */
+  webhookUrl?: string
+  notifyUrl?: string
+  /** Set when running on the simulator. */
+  simUrl?: string
+  /** How to run tma-pay again, e.g. `node bin/tma-pay.mjs`. */
+  self: string
+}
+
+/** What `serve` prints at start; the first line is the one scripts (and tests) look for. */
+export function banner(input: BannerInput): string {
+  const { apiUrl, self, simUrl } = input
+  const lines = [`tma-pay listening on ${apiUrl}`]
+  if (input.host === '0.0.0.0' || input.host === '::')
+    lines.push(`  bound to ${input.host} (every interface)`)
+  lines.push(`  store:    ${input.store}`)
+  lines.push(`  products: ${input.products.map((product) => product.id).join(', ')}`)
+  lines.push(
+    input.webhookUrl
+      ? `  webhook:  ${input.webhookUrl}`
+      : `  webhook:  not set (no --public-url); point the bot's webhook at <public origin>${new URL(apiUrl).pathname}/telegram/webhook with the secret token`,
+  )
+  if (input.notifyUrl) lines.push(`  notify:   ${input.notifyUrl} (signed: X-Tma-Pay-Signature)`)
+  if (!simUrl) return lines.join('\n')
+
+  const productId = input.products.find((product) => product.active !== false)?.id ?? input.products[0]!.id
+  const auth = '-H "Authorization: tma $INIT"'
+  const body = JSON.stringify({ productId })
+  lines.push(
+    '',
+    `Running on the Telegram simulator at ${simUrl}, since no --bot-token was given: no real Telegram, no real Stars.`,
+    'Try it (bash or zsh):',
+    `  INIT=$(${self} init-data --sim ${simUrl} --user-id 1001)`,
+    `  curl -s -w '\\n' ${apiUrl}/products`,
+    `  ORDER=$(curl -s -X POST ${apiUrl}/orders ${auth} -H 'Content-Type: application/json' -H "Idempotency-Key: try-$RANDOM$RANDOM" -d '${body}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id')`,
+    `  curl -s -w '\\n' ${apiUrl}/orders/$ORDER ${auth}`,
+    `  ${self} pay $ORDER --user-id 1001 --sim ${simUrl}`,
+    `  curl -s -w '\\n' ${apiUrl}/orders/$ORDER ${auth}`,
+    'Stop with Ctrl-C.',
+  )
+  return lines.join('\n')
+}

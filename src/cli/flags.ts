@@ -1,0 +1,81 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { UsageError } from './errors'
+
+/** One `--flag VALUE`, with the environment variable that may stand in for it. */
+export interface FlagSpec {
+  name: string
+  value: string
+  env?: string
+  help: string
+}
+
+/** Flags and positionals, with parseArgs' own errors turned into UsageErrors (exit 2). */
+export function parseFlags(
+  command: string,
+  argv: string[],
+  flags: readonly FlagSpec[],
+  allowPositionals = false,
+) {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } }
+  for (const flag of flags) options[flag.name] = { type: 'string' }
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals })
+    return { values: values as Record<string, string | undefined> & { help?: boolean }, positionals }
+  } catch (error) {
+    throw new UsageError(
+      `${command}: ${(error as Error).message.split('\n')[0]}\nRun \`tma-pay ${command} --help\` for the flags.`,
+    )
+  }
+}
+
+/** A flag's value, else its environment variable's (an empty variable counts as unset). */
+export function flagOrEnv(
+  values: Record<string, unknown>,
+  flag: FlagSpec,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const given = values[flag.name]
+  if (typeof given === 'string') return given
+  return (flag.env && env[flag.env]) || undefined
+}
+
+export function parsePort(name: string, text: string): number {
+  const port = Number(text)
+  if (!/^\d{1,5}$/.test(text) || port > 65_535)
+    throw new UsageError(
+      `--${name} must be a port number 0-65535 (0 picks a free one), not ${JSON.stringify(text)}.`,
+    )
+  return port
+}
+
+export function parseUserId(text: string | undefined): number {
+  if (text === undefined)
+    throw new UsageError('--user-id is required: the Telegram user id, e.g. --user-id 1001.')
+  const id = Number(text)
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(id) || id < 1)
+    throw new UsageError(`--user-id must be a positive integer, not ${JSON.stringify(text)}.`)
+  return id
+}
+
+export function parseHttpUrl(name: string, text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(text)}.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(text)}.`)
+  return text
+}
+
+/** Help lines for flags: the flag, its environment variable, and what it does. */
+export function flagHelp(flags: readonly FlagSpec[]): string {
+  const left = flags.map((flag) => `  --${flag.name} ${flag.value}`)
+  const envs = flags.map((flag) => flag.env ?? '')
+  const leftWidth = Math.max(...left.map((text) => text.length)) + 2
+  const envWidth = Math.max(...envs.map((text) => text.length)) + 2
+  return flags
+    .map((flag, index) => `${left[index]!.padEnd(leftWidth)}${envs[index]!.padEnd(envWidth)}${flag.help}`)
+    .join('\n')
+}

@@ -1,0 +1,168 @@
+import type { Product } from '../core'
+import { UsageError } from './errors'
+import { type FlagSpec, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from './flags'
+import { loadProductsFile } from './products-file'
+import { parseStoreSpec, type StoreSpec } from './store-spec'
+
+export const serveFlags: readonly FlagSpec[] = [
+  {
+    name: 'products',
+    value: 'FILE.json',
+    env: 'TMA_PAY_PRODUCTS',
+    help: 'the catalog, a JSON array of products (required)',
+  },
+  { name: 'port', value: 'PORT', env: 'PORT', help: 'port to listen on; 0 picks a free one (default 3000)' },
+  {
+    name: 'host',
+    value: 'HOST',
+    env: 'TMA_PAY_HOST',
+    help: 'address to listen on; 0.0.0.0 for every interface (default 127.0.0.1)',
+  },
+  {
+    name: 'base-path',
+    value: 'PATH',
+    env: 'TMA_PAY_BASE_PATH',
+    help: 'path prefix of the API (default /api/pay)',
+  },
+  {
+    name: 'store',
+    value: 'SPEC',
+    env: 'TMA_PAY_STORE',
+    help: 'pglite:DIR or postgres://user:pass@host/db (default pglite:./.tma-pay)',
+  },
+  {
+    name: 'bot-token',
+    value: 'TOKEN',
+    env: 'TMA_PAY_BOT_TOKEN',
+    help: "the bot's token from @BotFather; without it the Telegram simulator runs",
+  },
+  {
+    name: 'api-root',
+    value: 'URL',
+    env: 'TMA_PAY_API_ROOT',
+    help: 'Bot API base URL (default https://api.telegram.org)',
+  },
+  {
+    name: 'webhook-secret',
+    value: 'SECRET',
+    env: 'TMA_PAY_WEBHOOK_SECRET',
+    help: 'secret_token of the webhook, 1-256 of A-Z a-z 0-9 _ - (required with --bot-token; random on the simulator)',
+  },
+  {
+    name: 'public-url',
+    value: 'URL',
+    env: 'TMA_PAY_PUBLIC_URL',
+    help: "this server's public origin; given, setWebhook(URL + base path + '/telegram/webhook') runs at start",
+  },
+  {
+    name: 'notify-url',
+    value: 'URL',
+    env: 'TMA_PAY_NOTIFY_URL',
+    help: "your backend's endpoint for signed order.paid / order.refunded POSTs",
+  },
+  {
+    name: 'notify-secret',
+    value: 'SECRET',
+    env: 'TMA_PAY_NOTIFY_SECRET',
+    help: 'HMAC key of X-Tma-Pay-Signature (required with --notify-url)',
+  },
+  {
+    name: 'admin-key',
+    value: 'KEY',
+    env: 'TMA_PAY_ADMIN_KEY',
+    help: 'bearer key of the admin routes (reserved: not used yet)',
+  },
+  {
+    name: 'sim-port',
+    value: 'PORT',
+    env: 'TMA_PAY_SIM_PORT',
+    help: 'port of the simulator, when it runs; 0 picks a free one (default 0)',
+  },
+]
+
+export interface ServeConfig {
+  port: number
+  host: string
+  basePath: string
+  productsFile: string
+  products: Product[]
+  store: StoreSpec
+  /** Absent: run on the Telegram simulator. */
+  botToken?: string
+  apiRoot?: string
+  webhookSecret?: string
+  publicUrl?: string
+  notify?: { url: string; secret: string }
+  adminKey?: string
+  simPort: number
+}
+
+const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{1,256}$/
+const BOT_TOKEN = /^\d+:[A-Za-z0-9_-]+$/
+
+/** `tma-pay serve` flags and environment, checked: every mistake is a UsageError (exit 2). `undefined` means --help. */
+export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | undefined {
+  const { values } = parseFlags('serve', argv, serveFlags)
+  if (values.help) return undefined
+  const get = (name: string) => flagOrEnv(values, serveFlags.find((flag) => flag.name === name)!, env)
+
+  const productsFile = get('products')
+  if (!productsFile)
+    throw new UsageError('serve: --products FILE.json is required (see examples/products.json).')
+  const botToken = get('bot-token')
+  if (botToken !== undefined && !BOT_TOKEN.test(botToken)) {
+    throw new UsageError(
+      '--bot-token does not look like a bot token (123456789:AA...); get one from @BotFather.',
+    )
+  }
+  const webhookSecret = get('webhook-secret')
+  if (webhookSecret !== undefined && !WEBHOOK_SECRET.test(webhookSecret)) {
+    throw new UsageError(
+      '--webhook-secret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram allows no others).',
+    )
+  }
+  if (botToken && !webhookSecret) {
+    throw new UsageError(
+      '--webhook-secret (TMA_PAY_WEBHOOK_SECRET) is required with a bot token: without it anyone could post fake payments to the webhook.',
+    )
+  }
+  const notifyUrl = get('notify-url')
+  const notifySecret = get('notify-secret')
+  if (notifyUrl && !notifySecret)
+    throw new UsageError(
+      '--notify-secret (TMA_PAY_NOTIFY_SECRET) is required with --notify-url: your backend checks the signature with it.',
+    )
+  if (notifySecret && !notifyUrl) throw new UsageError('--notify-secret is given but --notify-url is not.')
+
+  const basePath = (get('base-path') ?? '/api/pay').replace(/\/+$/, '')
+  if (basePath && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(basePath)) {
+    throw new UsageError(
+      `--base-path must be a path starting with /, such as /api/pay, not ${JSON.stringify(basePath)}.`,
+    )
+  }
+  const apiRoot = get('api-root')
+  if (apiRoot && !botToken)
+    throw new UsageError('--api-root needs --bot-token (without a token the simulator runs, at its own URL).')
+  const publicUrl = get('public-url')
+  const adminKey = get('admin-key')
+  const config = {
+    port: parsePort('port', get('port') ?? '3000'),
+    host: get('host') ?? '127.0.0.1',
+    basePath,
+    store: parseStoreSpec(get('store') ?? 'pglite:./.tma-pay'),
+    productsFile,
+    ...(botToken ? { botToken } : {}),
+    ...(apiRoot ? { apiRoot: withoutTrailingSlash(parseHttpUrl('api-root', apiRoot)) } : {}),
+    ...(webhookSecret ? { webhookSecret } : {}),
+    ...(publicUrl ? { publicUrl: withoutTrailingSlash(parseHttpUrl('public-url', publicUrl)) } : {}),
+    ...(notifyUrl && notifySecret
+      ? { notify: { url: parseHttpUrl('notify-url', notifyUrl), secret: notifySecret } }
+      : {}),
+    ...(adminKey ? { adminKey } : {}),
+    simPort: parsePort('sim-port', get('sim-port') ?? '0'),
+  }
+  // Last: the flags are cheap to check, and their errors should not hide behind a long product list.
+  return { ...config, products: loadProductsFile(productsFile) }
+}
+
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '')

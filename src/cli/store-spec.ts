@@ -1,0 +1,47 @@
+import { pgliteStore } from '../server/store/pglite'
+import { postgresStore } from '../server/store/postgres'
+import type { PayStore } from '../server/store/types'
+import { UsageError } from './errors'
+
+export interface StoreSpec {
+  kind: 'pglite' | 'postgres'
+  /** Where, for messages: the directory, or the server URL without its password. */
+  label: string
+  open(): PayStore
+}
+
+/** `pglite:DIR` (embedded, in a directory; `pglite:memory://` keeps nothing) or `postgres://...`. */
+export function parseStoreSpec(spec: string): StoreSpec {
+  if (spec.startsWith('pglite:')) {
+    const dir = spec.slice('pglite:'.length)
+    if (!dir) throw new UsageError('--store pglite: needs a directory, e.g. --store pglite:./.tma-pay')
+    return {
+      kind: 'pglite',
+      label: dir === 'memory://' ? 'PGlite in memory (nothing is kept)' : `PGlite in ${dir}`,
+      open: () => pgliteStore(dir),
+    }
+  }
+  if (/^postgres(ql)?:\/\//.test(spec)) {
+    let url: URL
+    try {
+      url = new URL(spec)
+    } catch {
+      throw new UsageError(
+        '--store: the PostgreSQL URL does not parse; use postgres://user:password@host:5432/database',
+      )
+    }
+    if (!url.hostname)
+      throw new UsageError(
+        '--store: the PostgreSQL URL needs a host, e.g. postgres://user:password@host:5432/database',
+      )
+    if (url.password) url.password = '***'
+    return {
+      kind: 'postgres',
+      label: `PostgreSQL at ${url.toString()}`,
+      open: () => postgresStore(spec),
+    }
+  }
+  throw new UsageError(
+    `--store must be pglite:DIR or postgres://user:password@host:5432/database, not ${JSON.stringify(spec)}.`,
+  )
+}

@@ -1,0 +1,521 @@
+// `tma-pay` as users run it: a child process from bin/tma-pay.mjs, talked to over HTTP and its own subcommands.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Order, Product } from 'tma-pay'
+import { verifyNotifySignature } from 'tma-pay/server'
+import { createTelegramSimulator } from 'tma-pay/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freshPgliteDir, freshPostgresDatabase } from './helpers/databases'
+import { failFirst, startReceiver } from './helpers/receiver'
+import { eventually, sleep } from './helpers/stack'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bin = join(root, 'bin/tma-pay.mjs')
+const examples = JSON.parse(readFileSync(join(root, 'examples/products.json'), 'utf8')) as Product[]
+const hasCurl = (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'curl')))
+
+/** The environment of a child: ours, minus any TMA_PAY_* / PORT setting of the developer's that would change its config. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TMA_PAY_CLI_FROM_SOURCE: '1', ...extra }
+  for (const key of Object.keys(env)) {
+    const keep =
+      key in extra ||
+      ['TMA_PAY_CLI_FROM_SOURCE', 'TMA_PAY_RECORD_DIR', 'TMA_PAY_TEST_DATABASE_URL'].includes(key)
+    if ((key.startsWith('TMA_PAY_') || key === 'PORT') && !keep) delete env[key]
+  }
+  return env
+}
+
+/** Runs a command that ends by itself. */
+function run(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, env: childEnv(extraEnv), timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+        resolve({ code, stdout, stderr })
+      },
+    )
+  })
+}
+
+interface Served {
+  child: ChildProcess
+  apiUrl: string
+  simUrl: string | undefined
+  output(): string
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>
+}
+
+const running = new Set<ChildProcess>()
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/** Starts `tma-pay serve` and resolves once it printed its banner. */
+async function serve(args: string[], extraEnv: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    cwd: root,
+    env: childEnv(extraEnv),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.add(child)
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  let exitCode: number | null | undefined
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  exited.then((code) => {
+    exitCode = code
+    running.delete(child)
+  })
+  await eventually(() => {
+    if (exitCode !== undefined) throw new Error(`tma-pay serve exited with ${exitCode}:\n${output}`)
+    return /^tma-pay listening on /m.test(output)
+  }, 30_000)
+  // The banner is one write; give a split pipe read a moment to deliver the rest of it.
+  await sleep(100)
+  const started = output
+  return {
+    child,
+    apiUrl: /^tma-pay listening on (http:\/\/\S+)$/m.exec(started)![1]!,
+    simUrl: /Telegram simulator at (http:\/\/[^\s,]+)/.exec(started)?.[1],
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
+/** The HTTP API as the Mini App calls it. */
+function api(apiUrl: string, initData: string) {
+  const headers = { authorization: `tma ${initData}`, 'content-type': 'application/json' }
+  return {
+    async products() {
+      return ((await (await fetch(`${apiUrl}/products`)).json()) as { data: Product[] }).data
+    },
+    async createOrder(productId: string) {
+      const response = await fetch(`${apiUrl}/orders`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': crypto.randomUUID() },
+        body: JSON.stringify({ productId }),
+      })
+      expect(response.status).toBe(201)
+      return (await response.json()) as Order
+    },
+    async order(id: string) {
+      const response = await fetch(`${apiUrl}/orders/${id}`, { headers })
+      expect(response.status).toBe(200)
+      return (await response.json()) as Order
+    },
+  }
+}
+
+async function initDataFromSim(simUrl: string, userId: number) {
+  const { code, stdout, stderr } = await run(['init-data', '--sim', simUrl, '--user-id', String(userId)])
+  expect(stderr).toBe('')
+  expect(code).toBe(0)
+  expect(stdout.trim()).toMatch(/(^|&)hash=[0-9a-f]{64}(&|$)/)
+  return stdout.trim()
+}
+
+/** Init data, products, an order, `tma-pay pay`, and the order paid: the whole simulator flow of `serve`. */
+async function buyOnSimulator(served: Served, userId: number) {
+  expect(served.simUrl).toBeDefined()
+  const initData = await initDataFromSim(served.simUrl!, userId)
+  const user = api(served.apiUrl, initData)
+  expect((await user.products()).map((product) => product.id)).toEqual(examples.map((product) => product.id))
+  const order = await user.createOrder('magic-book')
+  expect(order).toMatchObject({
+    userId,
+    productId: 'magic-book',
+    amount: 50,
+    currency: 'XTR',
+    status: 'created',
+  })
+  expect((await user.order(order.id)).id).toBe(order.id)
+
+  const paid = await run(['pay', order.id, '--user-id', String(userId), '--sim', served.simUrl!])
+  expect(paid.stderr).toBe('')
+  expect(paid.code).toBe(0)
+  expect(paid.stdout).toMatch(/^paid: Magic Book \(50 XTR\), order ord_/)
+  const settled = await eventually(async () => {
+    const current = await user.order(order.id)
+    return current.status === 'paid' && current
+  })
+  expect(settled.telegramPaymentChargeId).toBeTruthy()
+  return { order, initData }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('tma-pay --help, --version and usage errors', () => {
+  it('prints help and the version', async () => {
+    const help = await run(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/tma-pay serve --products FILE\.json/)
+    const serveHelp = await run(['serve', '--help'])
+    expect(serveHelp.code).toBe(0)
+    expect(serveHelp.stdout).toMatch(/--notify-secret SECRET\s+TMA_PAY_NOTIFY_SECRET/)
+    const version = await run(['--version'])
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('exits 2 with a message for bad flags, products files and store specs', async () => {
+    const { dir, remove } = freshPgliteDir()
+    try {
+      const write = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text)
+        return join(dir, name)
+      }
+      const good = ['--products', 'examples/products.json', '--store', 'pglite:memory://']
+      const cases: Array<[string[], RegExp]> = [
+        [['serve', '--bogus'], /Unknown option '--bogus'/],
+        [['serve'], /--products FILE\.json is required/],
+        [['serve', ...good, '--port', 'http'], /--port must be a port number/],
+        [['serve', ...good, '--port', '70000'], /--port must be a port number/],
+        [
+          ['serve', '--products', join(dir, 'missing.json')],
+          /Cannot read the products file .*missing\.json: ENOENT/,
+        ],
+        [['serve', '--products', write('not-json.json', '[{ "id": ')], /is not JSON/],
+        [
+          ['serve', '--products', write('object.json', '{ "id": "magic-book" }')],
+          /must hold a non-empty JSON array/,
+        ],
+        [
+          ['serve', ...good, '--store', 'mysql://localhost/db'],
+          /--store must be pglite:DIR or postgres:\/\//,
+        ],
+        [['serve', ...good, '--store', 'pglite:'], /needs a directory/],
+        [['serve', ...good, '--bot-token', 'not-a-token'], /does not look like a bot token/],
+        [
+          ['serve', ...good, '--bot-token', '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'],
+          /--webhook-secret .* is required with a bot token/,
+        ],
+        [['serve', ...good, '--webhook-secret', 'has spaces'], /--webhook-secret must be/],
+        [
+          ['serve', ...good, '--notify-url', 'http://127.0.0.1:9/hook'],
+          /--notify-secret .* is required with --notify-url/,
+        ],
+        [
+          ['serve', ...good, '--notify-url', 'ftp://example.com', '--notify-secret', 's'],
+          /--notify-url must be an http\(s\) URL/,
+        ],
+        [['serve', ...good, '--base-path', 'api pay'], /--base-path must be a path/],
+        [['frobnicate'], /Unknown command "frobnicate"/],
+        [['init-data', '--sim', 'http://127.0.0.1:9'], /--user-id is required/],
+        [['init-data', '--user-id', '1001'], /give --sim URL .* or --bot-token/],
+        [['pay', 'ord_1', '--user-id', '1001'], /--sim URL is required/],
+        [['pay', '--user-id', '1001', '--sim', 'http://127.0.0.1:9'], /give one invoice URL or order id/],
+        [
+          ['pay', 'ord_1', '--user-id', '1001', '--sim', 'http://127.0.0.1:9', '--outcome', 'maybe'],
+          /--outcome must be paid or cancelled/,
+        ],
+      ]
+      const results = await Promise.all(cases.map(([args]) => run(args)))
+      cases.forEach(([args, message], index) => {
+        const result = results[index]!
+        expect({ args, code: result.code }).toEqual({ args, code: 2 })
+        expect(result.stderr).toMatch(message)
+        expect(result.stderr).toMatch(/^tma-pay: /)
+      })
+
+      // Every problem of the file at once, each with the entry it is in.
+      const bad = write(
+        'bad.json',
+        JSON.stringify([
+          { id: 'ok', title: 'Fine', description: 'A fine product.', amount: 5 },
+          {
+            id: 'has space',
+            title: 'x'.repeat(40),
+            description: 'A broken product.',
+            amount: 1.5,
+            maxQty: 3,
+          },
+          'not a product',
+          { id: 'ok', title: 'Twin', description: 'Listed twice.', amount: 5, subscriptionPeriod: 60 },
+        ]),
+      )
+      const result = await run(['serve', '--products', bad])
+      expect(result.code).toBe(2)
+      for (const problem of [
+        /entry 1: product "has space": id must be/,
+        /entry 1: .*title must be 1-32 characters/,
+        /entry 1: .*amount must be a positive integer/,
+        /entry 1: unknown field "maxQty"/,
+        /entry 2: must be an object/,
+        /entry 3: .*subscriptionPeriod must be 2592000/,
+        /entry 3: product "ok" is listed twice/,
+      ]) {
+        expect(result.stderr).toMatch(problem)
+      }
+    } finally {
+      remove()
+    }
+  })
+
+  it('exits 1 with a message when the store cannot be opened or setWebhook fails', async () => {
+    const port = await freePort()
+    const store = await run([
+      'serve',
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      `postgres://nobody:pw@127.0.0.1:${port}/none`,
+    ])
+    expect(store.code).toBe(1)
+    expect(store.stderr).toMatch(
+      /Cannot open the store \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/none\)/,
+    )
+
+    const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
+    const webhook = await run([
+      'serve',
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      'pglite:memory://',
+      '--bot-token',
+      botToken,
+      '--webhook-secret',
+      'secret',
+      '--api-root',
+      `http://127.0.0.1:${port}`,
+      '--public-url',
+      'https://pay.example.com',
+    ])
+    expect(webhook.code).toBe(1)
+    expect(webhook.stderr).toMatch(
+      /setWebhook\(https:\/\/pay\.example\.com\/api\/pay\/telegram\/webhook\) failed/,
+    )
+    expect(webhook.stderr).not.toContain(botToken)
+  })
+})
+
+describe('tma-pay serve on the simulator', () => {
+  it('serves the example catalog on PGlite: init data, products, an order, `tma-pay pay`, paid', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const served = await serve([
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      `pglite:${dir}`,
+    ])
+    try {
+      expect(served.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/pay$/)
+      expect(served.apiUrl).not.toMatch(/:0\//)
+      expect(served.output()).toMatch(/Running on the Telegram simulator/)
+      await buyOnSimulator(served, 1001)
+      // A cancelled sheet is a hint only: the order is not paid.
+      const user = api(served.apiUrl, await initDataFromSim(served.simUrl!, 1002))
+      const order = await user.createOrder('dragon-skin')
+      const cancelled = await run([
+        'pay',
+        order.invoiceUrl,
+        '--user-id',
+        '1002',
+        '--sim',
+        served.simUrl!,
+        '--outcome',
+        'cancelled',
+      ])
+      expect(cancelled.code).toBe(0)
+      expect(cancelled.stdout).toMatch(/^cancelled: Dragon Skin/)
+      expect((await user.order(order.id)).status).toBe('created')
+      // Somebody else's order is refused at pre-checkout: exit 1 with the reason.
+      const stranger = await run(['pay', order.id, '--user-id', '1003', '--sim', served.simUrl!])
+      expect(stranger.code).toBe(1)
+      expect(stranger.stderr).toMatch(/refused the payment .*another user/)
+    } finally {
+      expect(await served.stop()).toBe(0)
+      remove()
+    }
+    expect(served.output()).toMatch(/SIGTERM, shutting down/)
+  })
+
+  it.skipIf(!hasCurl)('prints commands that work as printed (bash and curl)', async () => {
+    const served = await serve([
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      'pglite:memory://',
+    ])
+    try {
+      const block = /^Try it.*\n((?: {2}.*\n)+)/m.exec(served.output())![1]!
+      const script = `set -euo pipefail\n${block}`
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'bash',
+          ['-c', script],
+          { cwd: root, env: childEnv(), timeout: 30_000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        )
+      })
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const lines = result.stdout.trim().split('\n')
+      expect(JSON.parse(lines[0]!).data).toHaveLength(examples.length)
+      expect(lines.at(-2)).toMatch(/^paid: /)
+      // `pay` returns once Telegram's successful_payment was delivered, so the order is paid by the last curl.
+      expect(JSON.parse(lines.at(-1)!)).toMatchObject({ userId: 1001, status: 'paid' })
+    } finally {
+      await served.stop()
+    }
+  })
+
+  it('runs on PostgreSQL', async () => {
+    const database = await freshPostgresDatabase()
+    const served = await serve([
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      database.url,
+    ])
+    try {
+      expect(served.output()).toMatch(/store: {4}PostgreSQL at postgres:\/\//)
+      await buyOnSimulator(served, 1001)
+    } finally {
+      expect(await served.stop()).toBe(0)
+      await database.drop()
+    }
+  })
+
+  it('notifies the backend until it takes the event, once, across a SIGTERM mid-retry and a restart', {
+    timeout: 90_000,
+  }, async () => {
+    const { dir, remove } = freshPgliteDir()
+    const receiver = await startReceiver(failFirst(2))
+    const secret = 'cli-notify-secret'
+    const args = [
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      `pglite:${dir}`,
+      '--notify-url',
+      receiver.url,
+    ]
+    // The secret from the environment, as a deployment would pass it.
+    const env = { TMA_PAY_NOTIFY_SECRET: secret }
+    try {
+      const first = await serve(args, env)
+      expect(first.output()).toMatch(/notify: {3}http:\/\/127\.0\.0\.1:\d+\/hooks\/tma-pay/)
+      const { order } = await buyOnSimulator(first, 1001)
+      await eventually(() => receiver.received.length === 1, 15_000)
+      expect(await first.stop()).toBe(0)
+      expect(receiver.received).toHaveLength(1)
+
+      const second = await serve(args, env)
+      try {
+        await eventually(() => receiver.accepted().length === 1, 30_000)
+        // One more background pass (every 5 s) must not send it again.
+        await sleep(5_500)
+      } finally {
+        expect(await second.stop()).toBe(0)
+      }
+      expect(receiver.received.map((entry) => entry.status)).toEqual([500, 500, 200])
+      const ids = new Set(receiver.received.map((entry) => entry.body.id))
+      expect(ids.size).toBe(1)
+      for (const entry of receiver.received) {
+        expect(entry.body).toMatchObject({
+          type: 'order.paid',
+          order: { id: order.id, status: 'paid', userId: 1001 },
+        })
+        const header = entry.headers['x-tma-pay-signature'] as string
+        expect(verifyNotifySignature(entry.rawBody, header, secret)).toBe(true)
+        expect(header).toBe(`sha256=${createHmac('sha256', secret).update(entry.rawBody).digest('hex')}`)
+      }
+    } finally {
+      await receiver.close()
+      remove()
+    }
+  })
+})
+
+describe('tma-pay serve with a bot token', () => {
+  const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
+  let telegram: Awaited<ReturnType<typeof createTelegramSimulator>>
+  beforeAll(async () => {
+    // Stands in for api.telegram.org (or a self-hosted Bot API server) at --api-root.
+    telegram = await createTelegramSimulator({ botToken, retryDelaysMs: [100, 300, 1000] })
+  })
+  afterAll(async () => {
+    await telegram?.close()
+  })
+
+  it('calls setWebhook at --api-root with the public URL and the secret, and starts no simulator', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const port = await freePort()
+    const publicUrl = `http://127.0.0.1:${port}`
+    const served = await serve([
+      '--products',
+      'examples/products.json',
+      '--port',
+      String(port),
+      '--store',
+      `pglite:${dir}`,
+      '--bot-token',
+      botToken,
+      '--api-root',
+      telegram.url,
+      '--webhook-secret',
+      'real_Secret-42',
+      '--public-url',
+      `${publicUrl}/`,
+    ])
+    try {
+      expect(served.apiUrl).toBe(`${publicUrl}/api/pay`)
+      expect(served.simUrl).toBeUndefined()
+      expect(served.output()).not.toMatch(/simulator/i)
+      expect(telegram.webhook).toEqual({
+        url: `${publicUrl}/api/pay/telegram/webhook`,
+        secretToken: 'real_Secret-42',
+      })
+      expect(telegram.calls.filter((call) => call.method === 'setWebhook')).toHaveLength(1)
+
+      // Init data signed locally with the bot token, and a payment through "Telegram".
+      const initData = await run(
+        ['init-data', '--user-id', '2001', '--first-name', 'Ann', '--language', 'de'],
+        { TMA_PAY_BOT_TOKEN: botToken },
+      )
+      expect(initData.code).toBe(0)
+      expect(decodeURIComponent(initData.stdout)).toMatch(/"first_name":"Ann"/)
+      const user = api(served.apiUrl, initData.stdout.trim())
+      const order = await user.createOrder('crystal-pack')
+      expect((await telegram.pay(order.invoiceUrl, { userId: 2001 })).outcome).toBe('paid')
+      await eventually(async () => (await user.order(order.id)).status === 'paid')
+    } finally {
+      expect(await served.stop()).toBe(0)
+      remove()
+    }
+  })
+})

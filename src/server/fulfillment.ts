@@ -43,6 +43,18 @@ export function createFulfillmentWorker(
   let running: Promise<void> | undefined
   let again = false
   let stopped = false
+  const retryTimers = new Set<ReturnType<typeof setTimeout>>()
+
+  // A retry runs when it falls due, not at the next background tick; the tick still catches retries
+  // scheduled by another instance or before a restart.
+  function scheduleDrain(inMs: number) {
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer)
+      void worker.drain()
+    }, inMs + 5)
+    timer.unref?.()
+    retryTimers.add(timer)
+  }
 
   async function runJob(job: OutboxJob) {
     const handler = job.type === 'order.paid' ? handlers.onPaid : handlers.onRefunded
@@ -60,6 +72,7 @@ export function createFulfillmentWorker(
         error: message,
       })
       await store.failOutboxJob(job.id, message, retryInMs)
+      scheduleDrain(retryInMs)
     }
   }
 
@@ -72,7 +85,7 @@ export function createFulfillmentWorker(
     }
   }
 
-  return {
+  const worker = {
     /** Runs every due job; concurrent calls share one pass (and ask for another if work arrived meanwhile). */
     drain(): Promise<void> {
       if (running) {
@@ -97,7 +110,10 @@ export function createFulfillmentWorker(
     },
     async stop() {
       stopped = true
+      for (const timer of retryTimers) clearTimeout(timer)
+      retryTimers.clear()
       await running
     },
   }
+  return worker
 }

@@ -82,12 +82,24 @@ TMA_PAY_RECORD_DIR=$work/records
 mkdir -p "$TMA_PAY_RECORD_DIR"
 export TMA_PAY_RECORD_DIR
 
-step 'Tests (vitest)' npx vitest run --exclude test/conformance.test.ts "$@"
-step 'Conformance (vitest)' npx vitest run test/conformance.test.ts
+step 'Tests (vitest)' npx vitest run --exclude test/conformance.test.ts --reporter=default --reporter=json --outputFile.json="$work/main.json" "$@"
+step 'Conformance (vitest)' npx vitest run test/conformance.test.ts --reporter=default --reporter=json --outputFile.json="$work/conformance.json"
 
 stop_pg
 
 section 'Summary'
+# One plain closing line over both runs, counted from vitest's JSON reports.
+node -e '
+  let passed = 0, failed = 0
+  for (const file of process.argv.slice(1)) {
+    try {
+      const report = JSON.parse(require("fs").readFileSync(file, "utf8"))
+      passed += report.numPassedTests
+      failed += report.numFailedTests
+    } catch { failed += 1 }
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed`)
+' "$work/main.json" "$work/conformance.json"
 if [[ ${#failed[@]} -gt 0 ]]; then
   note 'failed steps:'
   printf '  - %s\n' "${failed[@]}" >&2

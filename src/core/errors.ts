@@ -15,6 +15,9 @@ export type PayErrorCode =
   | 'telegram_error'
   | 'network_error'
   | 'timeout'
+  | 'invoice_unavailable'
+  | 'payment_failed'
+  | 'aborted'
   | 'internal'
 
 const statusByCode: Record<PayErrorCode, number> = {
@@ -33,6 +36,9 @@ const statusByCode: Record<PayErrorCode, number> = {
   telegram_error: 502,
   network_error: 0,
   timeout: 0,
+  invoice_unavailable: 0,
+  payment_failed: 0,
+  aborted: 0,
   internal: 500,
 }
 

@@ -1,4 +1,12 @@
 export {
+  type Checkout,
+  type CheckoutOptions,
+  createCheckout,
+  type PayInput,
+  type PaymentController,
+  type PaymentListener,
+} from './checkout'
+export {
   type CreateOrderOptions,
   createPayClient,
   newIdempotencyKey,
@@ -21,4 +29,13 @@ export type {
   TimelineSource,
 } from './order'
 export { ORDER_STATUSES } from './order'
+export { isPaymentInFlight, type PaymentResult, type PaymentState, type PaymentStatus } from './payment-state'
+export {
+  createPendingPaymentStore,
+  type PendingPayment,
+  type PendingPaymentState,
+  type PendingPaymentStore,
+  type PendingPaymentStoreOptions,
+} from './pending-payment'
 export { acceptsPreCheckout, isPaidOrRefunded, isSettled, nextStatus, type OrderEventKind } from './status'
+export { type InvoiceOutcome, sdkTelegramBridge, type TelegramBridge } from './telegram-bridge'

@@ -1,0 +1,27 @@
+import type { PayError } from './errors'
+import type { Order } from './order'
+import type { InvoiceOutcome } from './telegram-bridge'
+
+/**
+ * Where one payment attempt stands, for the UI. `paid` is only ever reached from the server's order
+ * status, never from what the Telegram client reported.
+ */
+export type PaymentState =
+  | { status: 'idle' }
+  | { status: 'creating'; productId: string }
+  | { status: 'awaiting_payment'; order: Order }
+  | { status: 'confirming'; order: Order; invoiceStatus: InvoiceOutcome }
+  | { status: 'paid'; order: Order }
+  | { status: 'cancelled'; order: Order }
+  | { status: 'failed'; order?: Order; error: PayError }
+  | { status: 'expired'; order: Order }
+
+export type PaymentStatus = PaymentState['status']
+
+/** The states a payment ends in. */
+export type PaymentResult = Extract<PaymentState, { status: 'paid' | 'cancelled' | 'failed' | 'expired' }>
+
+/** States in which a payment is under way (a second tap is ignored). */
+export function isPaymentInFlight(state: PaymentState): boolean {
+  return state.status === 'creating' || state.status === 'awaiting_payment' || state.status === 'confirming'
+}

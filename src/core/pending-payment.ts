@@ -1,0 +1,87 @@
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware'
+import { createStore, type StoreApi } from 'zustand/vanilla'
+
+/** A payment handed to Telegram whose outcome the app has not seen yet. Written before the invoice opens. */
+export interface PendingPayment {
+  orderId: string
+  idempotencyKey: string
+  invoiceUrl: string
+  productId: string
+  /** ISO time the payment started. */
+  startedAt: string
+}
+
+export interface PendingPaymentState {
+  pending: PendingPayment | null
+  /** True once the persisted value was read (at once for localStorage; later for async storage). */
+  hydrated: boolean
+  save(pending: PendingPayment): void
+  clear(): void
+}
+
+export interface PendingPaymentStoreOptions {
+  /** Where the pending payment survives a closed or reloaded Mini App. Default: `localStorage` (none during SSR). */
+  storage?: StateStorage
+  /** Storage key. Default `'tma-pay:pending-payment'`. */
+  name?: string
+  /** A pending payment older than this is dropped on load, in ms. Default 86400000 (a day). */
+  maxAgeMs?: number
+}
+
+export type PendingPaymentStore = StoreApi<PendingPaymentState>
+
+const STORE_VERSION = 1
+
+const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0
+
+/** Reads what storage held; anything malformed is dropped, never trusted and never a crash. */
+function parsePending(value: unknown, maxAgeMs: number): PendingPayment | null {
+  if (typeof value !== 'object' || value === null) return null
+  const candidate = value as Record<string, unknown>
+  const { orderId, idempotencyKey, invoiceUrl, productId, startedAt } = candidate
+  if (![orderId, idempotencyKey, invoiceUrl, productId, startedAt].every(isString)) return null
+  const started = Date.parse(startedAt as string)
+  if (Number.isNaN(started) || Date.now() - started > maxAgeMs) return null
+  return { orderId, idempotencyKey, invoiceUrl, productId, startedAt } as PendingPayment
+}
+
+// Storage access throws in some WebViews (private mode, disabled storage) and does not exist during SSR.
+const noStorage: StateStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} }
+function defaultStorage(): StateStorage {
+  try {
+    return typeof window !== 'undefined' && window.localStorage ? window.localStorage : noStorage
+  } catch {
+    return noStorage
+  }
+}
+
+/** The persisted pending payment (zustand vanilla + `persist`). */
+export function createPendingPaymentStore(options: PendingPaymentStoreOptions = {}): PendingPaymentStore {
+  const maxAgeMs = options.maxAgeMs ?? 86_400_000
+  const store = createStore<PendingPaymentState>()(
+    persist(
+      (set) => ({
+        pending: null,
+        hydrated: false,
+        save: (pending) => set({ pending }),
+        clear: () => set({ pending: null }),
+      }),
+      {
+        name: options.name ?? 'tma-pay:pending-payment',
+        version: STORE_VERSION,
+        storage: createJSONStorage(() => options.storage ?? defaultStorage()),
+        partialize: (state) => ({ pending: state.pending }),
+        // Version 1 is the first; an older or unknown version is dropped rather than guessed at.
+        migrate: () => ({ pending: null }),
+        merge: (persisted, current) => ({
+          ...current,
+          pending: parsePending((persisted as { pending?: unknown } | null)?.pending, maxAgeMs),
+        }),
+        // Also after a failed read (garbage JSON): there is nothing more to wait for. A microtask,
+        // because with synchronous storage this runs while the store is still being created.
+        onRehydrateStorage: () => () => queueMicrotask(() => store.setState({ hydrated: true })),
+      },
+    ),
+  )
+  return store
+}

@@ -1,0 +1,50 @@
+import { hapticFeedback, invoice } from '@tma.js/sdk'
+import { PayError } from './errors'
+import type { ClientInvoiceStatus } from './order'
+
+/** What `invoice_closed` said, or `unknown` when nothing came back in time (macOS sends nothing on cancel). */
+export type InvoiceOutcome = ClientInvoiceStatus | 'unknown'
+
+/** The little of Telegram the checkout needs; swap it in tests or outside Telegram. */
+export interface TelegramBridge {
+  /** Opens the invoice and resolves when it closes. */
+  openInvoice(invoiceUrl: string, options: { timeoutMs: number }): Promise<InvoiceOutcome>
+  /** Haptic feedback where Telegram supports it; never throws. */
+  notify(type: 'success' | 'error'): void
+}
+
+const knownStatuses: ReadonlySet<string> = new Set(['paid', 'cancelled', 'failed', 'pending'])
+const isTimeout = (error: unknown) => (error as { name?: string } | null)?.name === 'TimeoutError'
+
+/** The bridge over @tma.js/sdk: `invoice.openUrl` with a timeout, `hapticFeedback.notificationOccurred`. */
+export const sdkTelegramBridge: TelegramBridge = {
+  async openInvoice(invoiceUrl, { timeoutMs }) {
+    if (!invoice.openUrl.isAvailable()) {
+      throw new PayError(
+        'invoice_unavailable',
+        'Telegram cannot open invoices here: run the Mini App inside Telegram (or mockMiniApp() for local runs) and call init() from @tma.js/sdk first.',
+      )
+    }
+    try {
+      const status = await invoice.openUrl(invoiceUrl, { timeout: timeoutMs })
+      return knownStatuses.has(status) ? (status as ClientInvoiceStatus) : 'unknown'
+    } catch (error) {
+      // The invoice may still be open, or the client never told us how it closed: the server decides.
+      if (isTimeout(error)) return 'unknown'
+      throw new PayError(
+        'invoice_unavailable',
+        `Telegram did not open the invoice: ${(error as Error)?.message ?? error}`,
+        {
+          cause: error,
+        },
+      )
+    }
+  },
+  notify(type) {
+    try {
+      if (hapticFeedback.notificationOccurred.isAvailable()) hapticFeedback.notificationOccurred(type)
+    } catch {
+      // Haptics are a nicety; a client without them pays just the same.
+    }
+  },
+}

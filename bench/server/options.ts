@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util'
+
+export type StoreKind = 'pglite' | 'postgres'
+
+export interface BenchOptions {
+  /** Payments in one measured round, per target and store. */
+  payments: number
+  concurrency: number
+  /** Measured rounds per target, tma-pay and baseline taking turns; every figure is the median over them. */
+  rounds: number
+  /** Payments per target before the measured rounds, not counted. */
+  warmup: number
+  stores: StoreKind[]
+  /** Whole-run limit: past it the bench stops its children and exits 1. */
+  timeoutSeconds: number
+  json?: string
+  quick: boolean
+}
+
+export const usage = `Usage: npx tsx bench/server/run.ts [flags]
+
+Whole payments through \`tma-pay serve\` (on the Telegram simulator) and through a bare node:http
+baseline that runs the same SQL, on PGlite and on PostgreSQL, over 127.0.0.1.
+
+  --payments N       payments per measured round, per target and store (default 300; --quick 40)
+  --concurrency N    payments in flight at once (default 8)
+  --rounds N         measured rounds per target, tma-pay and baseline alternating; figures are
+                     medians over the rounds (default 5; --quick 1)
+  --warmup N         uncounted payments per target before the rounds (default 100; --quick 8)
+  --stores LIST      pglite,postgres (default both)
+  --timeout S        stop everything and exit 1 after S seconds (default 600)
+  --json FILE        also write the results as JSON to FILE
+  --quick            smoke test: fewer payments, one round
+
+PostgreSQL: TMA_PAY_BENCH_DATABASE_URL (a server where the bench may create databases), else a
+throwaway cluster from scripts/pg-cluster.sh; without PostgreSQL installed that store is skipped.`
+
+function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min)
+    throw new Error(`--${name} must be an integer >= ${min}, not ${JSON.stringify(text)}`)
+  return value
+}
+
+/** The flags, checked; `undefined` for --help. */
+export function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      payments: { type: 'string' },
+      concurrency: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      stores: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) return undefined
+  const quick = values.quick === true
+  const stores = (values.stores ?? 'pglite,postgres').split(',').map((s) => s.trim())
+  for (const store of stores)
+    if (store !== 'pglite' && store !== 'postgres')
+      throw new Error(`--stores takes pglite and/or postgres, not ${JSON.stringify(store)}`)
+  const options: BenchOptions = {
+    payments: positiveInt('payments', values.payments, quick ? 40 : 300),
+    concurrency: positiveInt('concurrency', values.concurrency, 8),
+    rounds: positiveInt('rounds', values.rounds, quick ? 1 : 5),
+    warmup: positiveInt('warmup', values.warmup, quick ? 8 : 100, 0),
+    stores: [...new Set(stores)] as StoreKind[],
+    timeoutSeconds: positiveInt('timeout', values.timeout, 600),
+    quick,
+    ...(values.json ? { json: values.json } : {}),
+  }
+  return options
+}
+
+/** The command that runs this exact configuration again: every setting spelled out, --quick expanded. */
+export function reproduceCommand(options: BenchOptions, databaseUrl: string | undefined): string {
+  const flags = [
+    `--payments ${options.payments}`,
+    `--concurrency ${options.concurrency}`,
+    `--rounds ${options.rounds}`,
+    `--warmup ${options.warmup}`,
+    `--stores ${options.stores.join(',')}`,
+    `--timeout ${options.timeoutSeconds}`,
+  ]
+  const env = databaseUrl ? `TMA_PAY_BENCH_DATABASE_URL='${maskPassword(databaseUrl)}' ` : ''
+  return `${env}npx tsx bench/server/run.ts ${flags.join(' ')}`
+}
+
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return url
+  }
+}

@@ -11,7 +11,16 @@ import { build } from 'esbuild'
 
 const BUDGET_BYTES = 6000
 const GOAL_BYTES = 5000
-const peers = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', 'zustand', 'zustand/*', '@tma.js/sdk', '@tma.js/sdk-react']
+const peers = [
+  'react',
+  'react-dom',
+  'react/jsx-runtime',
+  '@tanstack/react-query',
+  'zustand',
+  'zustand/*',
+  '@tma.js/sdk',
+  '@tma.js/sdk-react',
+]
 
 const result = await build({
   stdin: {
@@ -32,7 +41,9 @@ const result = await build({
 const code = result.outputFiles[0].contents
 const gzipped = gzipSync(code, { level: 9 }).length
 const kb = (bytes) => `${(bytes / 1000).toFixed(2)} KB`
-console.log(`tma-pay + tma-pay/react: ${kb(code.length)} minified, ${kb(gzipped)} min+gzip (${gzipped} bytes)`)
+console.log(
+  `tma-pay + tma-pay/react: ${kb(code.length)} minified, ${kb(gzipped)} min+gzip (${gzipped} bytes)`,
+)
 console.log(`budget ${kb(BUDGET_BYTES)}, goal ${kb(GOAL_BYTES)}; peers external: ${peers.join(', ')}`)
 console.log('reproduce: node scripts/size.mjs')
 if (gzipped > BUDGET_BYTES) {

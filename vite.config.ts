@@ -39,6 +39,7 @@ export default defineConfig({
         index: src('core/index.ts'),
         server: src('server/index.ts'),
         testing: src('testing/index.ts'),
+        'testing-browser': src('testing/browser.ts'),
         cli: src('cli/main.ts'),
       },
       formats: ['es'],

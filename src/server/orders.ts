@@ -1,4 +1,4 @@
-import type { Api } from 'grammy'
+import { type Api, HttpError } from 'grammy'
 import {
   type ClientInvoiceStatus,
   isSettled,
@@ -38,6 +38,22 @@ const clientEvents: Record<ClientInvoiceStatus, OrderEventKind | undefined> = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Repeats a Bot API call that failed on the network (a reset keep-alive socket, a blip): making an
+ * invoice link twice is harmless, as only the one stored with the order is ever shown. Telegram's own
+ * errors are not repeated; they come back to the client as `telegram_error`.
+ */
+async function withNetworkRetry<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (error) {
+      if (!(error instanceof HttpError) || attempt >= attempts) throw error
+      await sleep(100 * attempt)
+    }
+  }
+}
+
 async function requestHash(userId: number, body: CreateOrderBody): Promise<string> {
   const canonical = JSON.stringify([
     userId,
@@ -72,17 +88,19 @@ export function createOrderService(options: OrderServiceOptions) {
       )
     }
     try {
-      return await options.telegram.createInvoiceLink(
-        product.title,
-        product.description,
-        orderId,
-        stars ? '' : options.providerToken!,
-        currency,
-        [{ label: quantity > 1 ? `${product.title} × ${quantity}` : product.title, amount }],
-        {
-          ...(product.photoUrl ? { photo_url: product.photoUrl } : {}),
-          ...(product.subscriptionPeriod ? { subscription_period: product.subscriptionPeriod } : {}),
-        },
+      return await withNetworkRetry(() =>
+        options.telegram.createInvoiceLink(
+          product.title,
+          product.description,
+          orderId,
+          stars ? '' : options.providerToken!,
+          currency,
+          [{ label: quantity > 1 ? `${product.title} × ${quantity}` : product.title, amount }],
+          {
+            ...(product.photoUrl ? { photo_url: product.photoUrl } : {}),
+            ...(product.subscriptionPeriod ? { subscription_period: product.subscriptionPeriod } : {}),
+          },
+        ),
       )
     } catch (cause) {
       throw new PayError('telegram_error', 'Telegram did not create the invoice link; try again.', {

@@ -1,3 +1,4 @@
+export * from './browser'
 export type { InitDataUser, SignInitDataOptions } from './fixtures'
 export { signInitData, testUser } from './fixtures'
 export type { TelegramSimulator, TelegramSimulatorOptions } from './simulator'

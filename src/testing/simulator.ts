@@ -196,6 +196,10 @@ export async function createTelegramSimulator(
       else sendJson(response, 500, { ok: false, error_code: 500, description: String(error) })
     })
   })
+  // Bot API clients (grammY's node-fetch agent) keep idle sockets open with no timeout of their own;
+  // a server that closes them after 5 s races the next request into ECONNRESET. Telegram keeps
+  // connections long too, so idle sockets stay until close().
+  server.keepAliveTimeout = 0
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -1,5 +1,6 @@
 // The framework-free core: the status machine and the HTTP client, as `tma-pay` exports them.
-import { createPayClient, isSettled, nextStatus, ORDER_STATUSES, PayError } from 'tma-pay'
+import { createPayClient, isSettled, PayError } from 'tma-pay'
+import { nextStatus, ORDER_STATUSES } from 'tma-pay/server'
 import { describe, expect, it } from 'vitest'
 
 describe('status machine', () => {

@@ -1,12 +1,6 @@
 // The fake pay client: every scripted scenario played through the real vanilla checkout, no server, no Telegram.
-import {
-  createCheckout,
-  nextStatus,
-  type OrderEventKind,
-  type OrderStatus,
-  type PaymentState,
-  type PaymentStatus,
-} from 'tma-pay'
+import { createCheckout, type OrderStatus, type PaymentState, type PaymentStatus } from 'tma-pay'
+import { nextStatus, type OrderEventKind } from 'tma-pay/server'
 import { createFakePayClient, type FakePayClientOptions, type FakeScenario } from 'tma-pay/testing'
 import { describe, expect, it } from 'vitest'
 

@@ -154,9 +154,16 @@ export function createCheckout(options: CheckoutOptions): Checkout {
       await client.reportClientStatus(order.id, 'pending', { signal }).catch(() => undefined)
       let outcome: InvoiceOutcome
       try {
-        outcome = await telegram.openInvoice(order.invoiceUrl, { timeoutMs: invoiceTimeoutMs })
+        // reset() must end the flow now, not when the invoice closes (maybe minutes later).
+        outcome = await Promise.race([
+          telegram.openInvoice(order.invoiceUrl, { timeoutMs: invoiceTimeoutMs }),
+          new Promise<never>((_, reject) =>
+            signal.addEventListener('abort', () => reject(abortError()), { once: true }),
+          ),
+        ])
       } catch (error) {
-        pendingStore.getState().clear()
+        // Nothing reached Telegram, so nothing is pending; an aborted flow stays pending for a resume.
+        if (!signal.aborted) pendingStore.getState().clear()
         throw error
       }
       setState({ status: 'confirming', order, invoiceStatus: outcome }, signal)

@@ -28,7 +28,6 @@ export type {
   Product,
   TimelineSource,
 } from './order'
-export { ORDER_STATUSES } from './order'
 export { isPaymentInFlight, type PaymentResult, type PaymentState, type PaymentStatus } from './payment-state'
 export {
   createPendingPaymentStore,
@@ -37,5 +36,6 @@ export {
   type PendingPaymentStore,
   type PendingPaymentStoreOptions,
 } from './pending-payment'
-export { acceptsPreCheckout, isPaidOrRefunded, isSettled, nextStatus, type OrderEventKind } from './status'
+export { isSettled } from './status'
 export { type InvoiceOutcome, sdkTelegramBridge, type TelegramBridge } from './telegram-bridge'
+export type { OrderEventKind } from './transitions'

@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { PayError } from '../core'
 import { authenticateInitData, type TelegramUser } from './auth'
 import { toCatalog } from './catalog'
+import { errorResponse } from './errors'
 import { createFulfillmentWorker, type Logger } from './fulfillment'
 import {
   parseClientStatusBody,
@@ -111,14 +112,14 @@ export function createPayServer(options: PayServerOptions): PayServer {
   const app = new Hono<Env>().basePath(options.basePath ?? '')
 
   app.onError((error, c) => {
-    if (error instanceof PayError) return error.toResponse()
+    if (error instanceof PayError) return errorResponse(error)
     logger.error('unhandled error', {
       path: c.req.path,
       error: error instanceof Error ? (error.stack ?? error.message) : String(error),
     })
-    return new PayError('internal', 'Something went wrong on the pay server.').toResponse()
+    return errorResponse(new PayError('internal', 'Something went wrong on the pay server.'))
   })
-  app.notFound((c) => new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`).toResponse())
+  app.notFound((c) => errorResponse(new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)))
   app.use(
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 65_536,

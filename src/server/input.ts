@@ -1,10 +1,5 @@
-import {
-  type ClientInvoiceStatus,
-  type ListOrdersParams,
-  ORDER_STATUSES,
-  type OrderStatus,
-  PayError,
-} from '../core'
+import { type ClientInvoiceStatus, type ListOrdersParams, type OrderStatus, PayError } from '../core'
+import { ORDER_STATUSES } from '../core/order'
 
 // Untrusted input becomes typed values here, at the edge; everything past this point trusts its types.
 

@@ -1,6 +1,7 @@
 import { Bot, type Context } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
-import { acceptsPreCheckout, type Order } from '../core'
+import type { Order } from '../core'
+import { acceptsPreCheckout } from '../core/transitions'
 import { type ProductCatalog, productProblems } from './catalog'
 import type { Logger } from './fulfillment'
 import type { OrderService } from './orders'

@@ -1,7 +1,7 @@
 // A pay client and a Telegram bridge that play scripted outcomes in memory: no pay server, no Telegram.
 // For users' component tests and Storybook. Browser-safe: nothing from Node, ids from globalThis.crypto.
 import type { CreateOrderOptions, PayClient, RequestOptions } from '../core/client'
-import { PayError } from '../core/errors'
+import { PayError, type PayErrorCode } from '../core/errors'
 import type {
   ClientInvoiceStatus,
   CreateOrderInput,
@@ -13,10 +13,18 @@ import type {
   Product,
   TimelineSource,
 } from '../core/order'
-import { nextStatus, type OrderEventKind } from '../core/status'
 import type { InvoiceOutcome, TelegramBridge } from '../core/telegram-bridge'
+import { nextStatus, type OrderEventKind } from '../core/transitions'
 import { newOrderId } from '../server/ids'
 import { fakeProducts } from './fake-products'
+
+/** An error as the real client reports an HTTP answer: with the status the pay server would send. */
+const httpError = (
+  status: number,
+  code: PayErrorCode,
+  message: string,
+  options: { details?: unknown } = {},
+) => new PayError(code, message, { ...options, status })
 
 /**
  * What happens to every payment:
@@ -193,7 +201,7 @@ export function createFakePayClient(
 
   function find(orderId: string): StoredOrder {
     const entry = stored.get(orderId)
-    if (!entry) throw new PayError('not_found', `No order ${orderId}.`)
+    if (!entry) throw httpError(404, 'not_found', `No order ${orderId}.`)
     return entry
   }
 
@@ -248,20 +256,22 @@ export function createFakePayClient(
     const repeat = [...stored.values()].find((entry) => entry.idempotencyKey === idempotencyKey)
     if (repeat) {
       if (repeat.request !== request)
-        throw new PayError(
+        throw httpError(
+          409,
           'idempotency_conflict',
           'This Idempotency-Key was used with another request body; use a new key for a new order.',
         )
       return copy(repeat.order)
     }
     const product = products.find((candidate) => candidate.id === input.productId)
-    if (!product) throw new PayError('product_not_found', `No product "${input.productId}" in the catalog.`)
+    if (!product) throw httpError(404, 'product_not_found', `No product "${input.productId}" in the catalog.`)
     if (product.active === false)
-      throw new PayError('product_unavailable', `Product "${product.id}" is not for sale now.`)
+      throw httpError(409, 'product_unavailable', `Product "${product.id}" is not for sale now.`)
     const quantity = input.quantity ?? 1
     const maxQuantity = product.maxQuantity ?? 1
     if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > maxQuantity)
-      throw new PayError(
+      throw httpError(
+        400,
         'validation_failed',
         `quantity must be at most ${maxQuantity} for "${product.id}".`,
         {
@@ -298,7 +308,7 @@ export function createFakePayClient(
   function listOrders(params: ListOrdersParams): Page<Order> {
     const limit = params.limit ?? 20
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100)
-      throw new PayError('validation_failed', 'limit must be an integer from 1 to 100.', {
+      throw httpError(400, 'validation_failed', 'limit must be an integer from 1 to 100.', {
         details: { field: 'limit' },
       })
     const matching = [...stored.values()]

@@ -1,4 +1,5 @@
-import { nextStatus, type Order, type OrderEvent, type OrderStatus } from '../../core'
+import type { Order, OrderEvent, OrderStatus } from '../../core'
+import { nextStatus } from '../../core/transitions'
 import { newEventId } from '../ids'
 import { migrations } from './schema'
 import type { SqlDriver, SqlExecutor } from './sql'

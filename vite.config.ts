@@ -37,6 +37,7 @@ export default defineConfig({
     lib: {
       entry: {
         index: src('core/index.ts'),
+        react: src('react/index.ts'),
         server: src('server/index.ts'),
         testing: src('testing/index.ts'),
         'testing-browser': src('testing/browser.ts'),
@@ -44,7 +45,14 @@ export default defineConfig({
       },
       formats: ['es'],
     },
-    rolldownOptions: { external },
+    rolldownOptions: {
+      external,
+      // src/react's files each start with 'use client' (for Next.js); the react entry's chunk keeps it at
+      // its top, which is all a bundler of the app needs, so the per-module warning is noise.
+      onLog(level, log, handler) {
+        if (log.code !== 'MODULE_LEVEL_DIRECTIVE') handler(level, log)
+      },
+    },
   },
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],

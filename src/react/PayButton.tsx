@@ -1,0 +1,138 @@
+'use client'
+import { type ReactNode, useEffect } from 'react'
+import { isPaymentInFlight, type Order, type PayError, type PaymentResult, type Product } from '../core'
+import { usePayContext } from './context'
+import { formatPrice, labelsFor, type PayLabels } from './labels'
+import { type MainButtonAdapter, sdkMainButton } from './main-button'
+import { buttonCss } from './styles'
+import { useTelegramLanguage } from './telegram-language'
+import { useLatest } from './use-latest'
+import { usePayment } from './usePayment'
+import { useProducts } from './useProducts'
+
+interface PayButtonBaseProps {
+  /** How many to buy; the shown price is multiplied by it. Default 1. */
+  quantity?: number
+  /** The app's own data, stored on the order and handed back in `onPaid`. Default: none. */
+  metadata?: Record<string, string>
+  /** Called once when the server confirms the payment. Default: none. */
+  onPaid?: (order: Order) => void
+  /** Called once when a payment fails, with the error (its message is shown under the button too). Default: none. */
+  onError?: (error: PayError) => void
+  /** Called once with every result: paid, cancelled, failed or expired. Default: none. */
+  onSettled?: (result: PaymentResult) => void
+  /** Overrides of the labels, over PayProvider's `labels`. Default: the built-ins in the user's language. */
+  labels?: Partial<PayLabels>
+  /**
+   * `inline`: a button in the page. `main-button`: drives Telegram's bottom MainButton, and renders only the
+   * line that announces the result. Default 'inline'.
+   */
+  variant?: 'inline' | 'main-button'
+  /** Classes for the inline button; they win over the built-in styles. Default: none. */
+  className?: string
+  /** Holds the button. Default false. */
+  disabled?: boolean
+  /** Content of the inline button before paying, instead of the `pay` label. Default: the label with the price. */
+  children?: ReactNode
+  /**
+   * The MainButton the `main-button` variant drives; keep it the same object across renders.
+   * Default: @tma.js/sdk's `mainButton`.
+   */
+  mainButton?: MainButtonAdapter
+}
+
+/** A product as PayButton needs it, e.g. one of `useProducts()`. */
+export type PayButtonProduct = Pick<Product, 'id' | 'amount' | 'currency'>
+
+export type PayButtonProps = PayButtonBaseProps &
+  (
+    | {
+        /** The catalog product to buy; its price is read with `useProducts()`. */
+        productId: string
+        product?: never
+      }
+    | {
+        /** The product to buy, from `/products`: no catalog fetch. */
+        product: PayButtonProduct
+        productId?: never
+      }
+  )
+
+const labelByStatus = {
+  idle: 'pay',
+  creating: 'creating',
+  awaiting_payment: 'awaitingPayment',
+  confirming: 'confirming',
+  paid: 'paid',
+  cancelled: 'retry',
+  failed: 'retry',
+  expired: 'retry',
+} as const
+
+/** Pays for a product: creates the order, opens the invoice and shows the server's result. */
+export function PayButton(props: PayButtonProps) {
+  const { product, quantity = 1, variant, className = '', disabled, children } = props
+  const context = usePayContext('<PayButton>')
+  const telegramLanguage = useTelegramLanguage()
+  const language = context.language ?? telegramLanguage ?? 'en'
+  const labels = { ...labelsFor(language), ...context.labels, ...props.labels }
+  const productId = product?.id ?? props.productId!
+  const catalog = useProducts({ enabled: !product })
+  const priced = product ?? catalog.data?.find((item) => item.id === productId)
+  const { pay, state } = usePayment(props)
+  const { status } = state
+  const busy = isPaymentInFlight(state)
+  const enabled = !busy && !disabled && status !== 'paid'
+  const price = priced ? formatPrice(priced.amount * quantity, priced.currency, language) : ''
+  const text = labels[labelByStatus[status]].replace('{price}', price).trim()
+  const message =
+    status === 'failed'
+      ? `${labels.failed}: ${state.error.message}`
+      : status === 'paid' || status === 'cancelled' || status === 'expired'
+        ? labels[status]
+        : ''
+  const start = () => {
+    if (enabled) void pay({ productId, quantity, metadata: props.metadata })
+  }
+
+  // MainButton work happens in effects only: nothing touches Telegram during render or SSR.
+  const main = variant === 'main-button'
+  const mainButton = props.mainButton ?? sdkMainButton
+  const latestStart = useLatest(start)
+  useEffect(() => {
+    if (!main) return
+    const off = mainButton.onClick(() => latestStart.current())
+    return () => {
+      off()
+      mainButton.setParams({ isVisible: false, isLoaderVisible: false })
+    }
+  }, [main, mainButton, latestStart])
+  useEffect(() => {
+    if (main) mainButton.setParams({ text, isVisible: true, isEnabled: enabled, isLoaderVisible: busy })
+  }, [main, mainButton, text, enabled, busy])
+
+  return (
+    <>
+      {/* React 19 hoists this into <head> once, however many buttons render, on the server too. */}
+      <style href="tma-pay-button" precedence="default">
+        {buttonCss}
+      </style>
+      {!main && (
+        <button
+          type="button"
+          className={`tma-pay-button ${className}`.trim()}
+          disabled={!enabled}
+          aria-busy={busy}
+          data-status={status}
+          onClick={start}
+        >
+          {busy && <span className="tma-pay-spinner" aria-hidden="true" />}
+          {status === 'idle' && children != null ? children : text}
+        </button>
+      )}
+      <span role="status" aria-live="polite" className="tma-pay-status" data-status={status}>
+        {message}
+      </span>
+    </>
+  )
+}

@@ -1,0 +1,45 @@
+'use client'
+import { QueryClientContext } from '@tanstack/react-query'
+import { type ReactNode, useContext, useMemo, useState } from 'react'
+import { type Checkout, createCheckout, type PayClient } from '../core'
+import { PayContext } from './context'
+import type { PayLabels } from './labels'
+
+interface PayProviderBaseProps {
+  /** Overrides of the built-in labels, for every PayButton inside. Default: none (the built-in ones). */
+  labels?: Partial<PayLabels>
+  /**
+   * Language of the built-in labels: 'en', 'ru' or 'zh' (others fall back to English).
+   * Default: the Telegram user's `language_code` from init data, else 'en'.
+   */
+  language?: string
+  children?: ReactNode
+}
+
+export type PayProviderProps = PayProviderBaseProps &
+  (
+    | {
+        /**
+         * The pay server's client from `createPayClient`. The provider makes its checkout from it once, on the
+         * first render, so `client={createPayClient(...)}` inline is fine (a later client is not used).
+         */
+        client: PayClient
+        /** A ready checkout (own storage, Telegram bridge, timeouts). Default: `createCheckout({ client })`. */
+        checkout?: Checkout
+      }
+    | { client?: PayClient; checkout: Checkout }
+  )
+
+/** Gives the hooks and PayButton below it their checkout. Needs a QueryClientProvider above it. */
+export function PayProvider({ client, checkout, labels, language, children }: PayProviderProps) {
+  if (!useContext(QueryClientContext))
+    throw new Error(
+      '<PayProvider> needs a QueryClientProvider above it: wrap your app in <QueryClientProvider client={queryClient}>.',
+    )
+  // One checkout for the provider's life: it owns the pending-payment store and every payment under way,
+  // which a re-render with a new (inline) client object must not reset.
+  const [own] = useState(() => (checkout ? undefined : createCheckout({ client: client! })))
+  const made = checkout ?? own!
+  const value = useMemo(() => ({ checkout: made, labels, language }), [made, labels, language])
+  return <PayContext.Provider value={value}>{children}</PayContext.Provider>
+}

@@ -1,0 +1,66 @@
+'use client'
+
+/** What PayButton says in each state. Override any of them with the `labels` prop. */
+export interface PayLabels {
+  /** The button before paying; `{price}` becomes the price, e.g. 'Pay ⭐ 50'. */
+  pay: string
+  creating: string
+  awaitingPayment: string
+  confirming: string
+  paid: string
+  cancelled: string
+  failed: string
+  expired: string
+  /** The button after a cancelled, failed or expired payment. */
+  retry: string
+}
+
+/** The built-in labels, by language code. */
+export const payLabels: Record<'en' | 'ru' | 'zh', PayLabels> = {
+  en: {
+    pay: 'Pay {price}',
+    creating: 'Creating order…',
+    awaitingPayment: 'Waiting for payment…',
+    confirming: 'Confirming payment…',
+    paid: 'Paid',
+    cancelled: 'Payment cancelled',
+    failed: 'Payment failed',
+    expired: 'Payment expired',
+    retry: 'Try again',
+  },
+  ru: {
+    pay: 'Оплатить {price}',
+    creating: 'Создаём заказ…',
+    awaitingPayment: 'Ожидаем оплату…',
+    confirming: 'Подтверждаем оплату…',
+    paid: 'Оплачено',
+    cancelled: 'Оплата отменена',
+    failed: 'Оплата не прошла',
+    expired: 'Время оплаты истекло',
+    retry: 'Повторить',
+  },
+  zh: {
+    pay: '支付 {price}',
+    creating: '正在创建订单…',
+    awaitingPayment: '等待付款…',
+    confirming: '正在确认付款…',
+    paid: '已支付',
+    cancelled: '付款已取消',
+    failed: '付款失败',
+    expired: '付款已过期',
+    retry: '重试',
+  },
+}
+
+/** The built-in labels for a language code ('ru', 'zh-hans', 'en-US'...); English when there are none. */
+export function labelsFor(language: string | undefined): PayLabels {
+  return payLabels[language?.slice(0, 2).toLowerCase() as 'en'] ?? payLabels.en
+}
+
+/** A price as PayButton shows it: '⭐ 50' for Telegram Stars, the local currency format otherwise. */
+export function formatPrice(amount: number, currency = 'XTR', language = 'en'): string {
+  if (currency === 'XTR') return `⭐ ${amount}`
+  const format = new Intl.NumberFormat(language, { style: 'currency', currency })
+  // Amounts are in minor units (cents), as Telegram sends them.
+  return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))
+}

@@ -1,0 +1,11 @@
+'use client'
+import { type RefObject, useLayoutEffect, useRef } from 'react'
+
+/** A ref that always holds the last committed `value`, so callbacks called later are never stale. */
+export function useLatest<T>(value: T): RefObject<T> {
+  const ref = useRef(value)
+  useLayoutEffect(() => {
+    ref.current = value
+  })
+  return ref
+}

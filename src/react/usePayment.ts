@@ -1,0 +1,90 @@
+'use client'
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useMemo, useSyncExternalStore } from 'react'
+import {
+  isPaymentInFlight,
+  type Order,
+  type PayError,
+  type PayInput,
+  type PaymentResult,
+  type PaymentState,
+} from '../core'
+import { usePayContext } from './context'
+import { refreshOrder } from './refresh'
+import { useLatest } from './use-latest'
+
+export interface UsePaymentOptions {
+  /** Called once when the server confirms the payment, with the paid order. Default: none. */
+  onPaid?: (order: Order) => void
+  /** Called once when a payment fails (refused, network, invoice), with the error to show. Default: none. */
+  onError?: (error: PayError) => void
+  /** Called once with every result: paid, cancelled, failed or expired. Default: none. */
+  onSettled?: (result: PaymentResult) => void
+}
+
+export interface UsePaymentResult {
+  /**
+   * Starts a payment and resolves with its result (`undefined` when reset or unmounted first).
+   * While one is under way, returns that one: a double tap makes one order.
+   */
+  pay: (input: PayInput | string) => Promise<PaymentResult | undefined>
+  /** Continues the stored pending payment here, with this hook's state and callbacks; `null` when none. */
+  resume: () => Promise<PaymentResult | null | undefined>
+  /** Where the payment stands: a tagged union on `status`. */
+  state: PaymentState
+  order: Order | undefined
+  error: PayError | undefined
+  /** True while creating, awaiting payment or confirming. */
+  isPending: boolean
+  /** Stops watching and goes back to `idle`; a pending payment stays stored for `resume`. */
+  reset: () => void
+}
+
+const ignoreAbort = (error: PayError) => {
+  if (error.code !== 'aborted') throw error
+  return undefined
+}
+
+/** One payment's state and its `pay`; results come from the server's order status only. */
+export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
+  const { checkout } = usePayContext('usePayment()')
+  const queryClient = useQueryClient()
+  const callbacks = useLatest(options)
+  // Made during render but inert until pay(): StrictMode's double render creates no order.
+  const controller = useMemo(() => checkout.createPayment(), [checkout])
+  const state = useSyncExternalStore(controller.subscribe, controller.getState, controller.getState)
+
+  useEffect(() => {
+    const off = controller.subscribe((next) => {
+      if (next.status === 'idle' || isPaymentInFlight(next)) return
+      const result = next as PaymentResult
+      const { onPaid, onError, onSettled } = callbacks.current
+      refreshOrder(queryClient, result.order)
+      if (result.status === 'paid') onPaid?.(result.order)
+      if (result.status === 'failed') onError?.(result.error)
+      onSettled?.(result)
+    })
+    return () => {
+      off()
+      // Unmounted mid-flow: stop polls and timers. The pending payment stays stored for a resume.
+      controller.reset()
+    }
+  }, [controller, queryClient, callbacks])
+
+  // Stable functions, so they can sit in effect dependencies.
+  const actions = useMemo(
+    () => ({
+      pay: (input: PayInput | string) => controller.pay(input).catch(ignoreAbort),
+      resume: () => controller.resume().catch(ignoreAbort),
+      reset: controller.reset,
+    }),
+    [controller],
+  )
+  return {
+    ...actions,
+    state,
+    order: 'order' in state ? state.order : undefined,
+    error: state.status === 'failed' ? state.error : undefined,
+    isPending: isPaymentInFlight(state),
+  }
+}

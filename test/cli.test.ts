@@ -1,7 +1,7 @@
 // `tma-pay` as users run it: a child process from bin/tma-pay.mjs, talked to over HTTP and its own subcommands.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,9 +18,25 @@ const bin = join(root, 'bin/tma-pay.mjs')
 const examples = JSON.parse(readFileSync(join(root, 'examples/products.json'), 'utf8')) as Product[]
 const hasCurl = (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'curl')))
 
+/** The newest modification time of any file under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+// The build starts in a fraction of the time tsx takes to compile the source, which matters with
+// dozens of spawns on two cores; a build older than the source would test stale code, so then the
+// source runs.
+const built = join(root, 'dist/cli.js')
+const fromSource = !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(root, 'src')) ? '1' : '0'
+
 /** The environment of a child: ours, minus any TMA_PAY_* / PORT setting of the developer's that would change its config. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TMA_PAY_CLI_FROM_SOURCE: '1', ...extra }
+  const env: NodeJS.ProcessEnv = { ...process.env, TMA_PAY_CLI_FROM_SOURCE: fromSource, ...extra }
   for (const key of Object.keys(env)) {
     const keep =
       key in extra ||
@@ -166,7 +182,7 @@ async function freePort(): Promise<number> {
   return port
 }
 
-describe('tma-pay --help, --version and usage errors', () => {
+describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () => {
   it('prints help and the version', async () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)
@@ -314,7 +330,7 @@ describe('tma-pay --help, --version and usage errors', () => {
   })
 })
 
-describe('tma-pay serve on the simulator', () => {
+describe('tma-pay serve on the simulator', { timeout: 120_000 }, () => {
   it('serves the example catalog on PGlite: init data, products, an order, `tma-pay pay`, paid', async () => {
     const { dir, remove } = freshPgliteDir()
     const served = await serve([
@@ -461,7 +477,7 @@ describe('tma-pay serve on the simulator', () => {
   })
 })
 
-describe('tma-pay serve with a bot token', () => {
+describe('tma-pay serve with a bot token', { timeout: 120_000 }, () => {
   const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
   let telegram: Awaited<ReturnType<typeof createTelegramSimulator>>
   beforeAll(async () => {

@@ -4,10 +4,10 @@ import type { Order } from './order'
 import type { PaymentResult, PaymentState } from './payment-state'
 import {
   createPendingPaymentStore,
-  type PendingPayment,
   type PendingPaymentStore,
   type PendingPaymentStoreOptions,
 } from './pending-payment'
+import { sleep } from './sleep'
 import { isSettled } from './status'
 import { type InvoiceOutcome, sdkTelegramBridge, type TelegramBridge } from './telegram-bridge'
 
@@ -65,28 +65,6 @@ export interface Checkout {
   discardPendingPayment(): void
 }
 
-const abortError = () => new PayError('aborted', 'The payment flow was stopped.')
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortError())
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(abortError())
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-const toPayError = (error: unknown) =>
-  error instanceof PayError
-    ? error
-    : new PayError('internal', error instanceof Error ? error.message : String(error), { cause: error })
-
 /** Creates the framework-free checkout: the whole payment flow over a pay client and Telegram. */
 export function createCheckout(options: CheckoutOptions): Checkout {
   const { client } = options
@@ -95,6 +73,7 @@ export function createCheckout(options: CheckoutOptions): Checkout {
   const invoiceTimeoutMs = options.invoiceTimeoutMs ?? 600_000
   const pollInitialMs = options.pollInitialMs ?? 1000
   const pollMaxMs = options.pollMaxMs ?? 5000
+  const clearPending = () => pendingStore.getState().clear()
 
   function createPayment(): PaymentController {
     let state: PaymentState = { status: 'idle' }
@@ -102,14 +81,21 @@ export function createCheckout(options: CheckoutOptions): Checkout {
     let abort = new AbortController()
     const listeners = new Set<PaymentListener>()
 
+    // reset() aborts with an `aborted` PayError, so every wait and check below stops the flow with it.
     const setState = (next: PaymentState, signal: AbortSignal) => {
-      if (signal.aborted) throw abortError()
+      signal.throwIfAborted()
       state = next
       for (const listener of listeners) listener(state)
     }
+    const settle = (result: PaymentResult, signal: AbortSignal) => {
+      telegram.notify(result.status === 'paid' ? 'success' : 'error')
+      setState(result, signal)
+      return result
+    }
 
-    // Polls the order until the server settles it. Network trouble just means asking again later.
-    async function watch(order: Order, signal: AbortSignal): Promise<Order> {
+    // Polls the order until the server settles it, then ends the flow with the server's word.
+    // Network trouble just means asking again later.
+    async function confirm(order: Order, signal: AbortSignal): Promise<PaymentResult> {
       let current = order
       let delay = pollInitialMs
       while (!isSettled(current.status)) {
@@ -118,34 +104,19 @@ export function createCheckout(options: CheckoutOptions): Checkout {
         try {
           current = await client.getOrder(current.id, { signal })
         } catch (error) {
-          if (signal.aborted) throw abortError()
+          signal.throwIfAborted()
           if (error instanceof PayError && !error.retryable) throw error
         }
       }
-      return current
-    }
-
-    function finish(order: Order, signal: AbortSignal): PaymentResult {
-      if (pendingStore.getState().pending?.orderId === order.id) pendingStore.getState().clear()
-      let result: PaymentResult
-      if (order.status === 'paid') result = { status: 'paid', order }
-      else if (order.status === 'expired') result = { status: 'expired', order }
-      else if (order.status === 'cancelled') result = { status: 'cancelled', order }
-      else if (order.status === 'refunded')
-        result = {
-          status: 'failed',
-          order,
-          error: new PayError('payment_failed', 'This order was refunded.'),
-        }
-      else
-        result = {
-          status: 'failed',
-          order,
-          error: new PayError('payment_failed', 'The payment did not go through.'),
-        }
-      telegram.notify(result.status === 'paid' ? 'success' : 'error')
-      setState(result, signal)
-      return result
+      if (pendingStore.getState().pending?.orderId === current.id) clearPending()
+      const { status } = current
+      if (status === 'paid' || status === 'expired' || status === 'cancelled')
+        return settle({ status, order: current }, signal)
+      const message = status === 'refunded' ? 'This order was refunded.' : 'The payment did not go through.'
+      return settle(
+        { status: 'failed', order: current, error: new PayError('payment_failed', message) },
+        signal,
+      )
     }
 
     async function openAndConfirm(order: Order, signal: AbortSignal): Promise<PaymentResult> {
@@ -158,12 +129,12 @@ export function createCheckout(options: CheckoutOptions): Checkout {
         outcome = await Promise.race([
           telegram.openInvoice(order.invoiceUrl, { timeoutMs: invoiceTimeoutMs }),
           new Promise<never>((_, reject) =>
-            signal.addEventListener('abort', () => reject(abortError()), { once: true }),
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
           ),
         ])
       } catch (error) {
         // Nothing reached Telegram, so nothing is pending; an aborted flow stays pending for a resume.
-        if (!signal.aborted) pendingStore.getState().clear()
+        if (!signal.aborted) clearPending()
         throw error
       }
       setState({ status: 'confirming', order, invoiceStatus: outcome }, signal)
@@ -172,20 +143,20 @@ export function createCheckout(options: CheckoutOptions): Checkout {
       if (outcome !== 'unknown')
         current =
           (await client.reportClientStatus(order.id, outcome, { signal }).catch(() => undefined)) ?? current
-      current = await watch(current, signal)
-      return finish(current, signal)
+      return confirm(current, signal)
     }
 
-    async function fail(error: unknown, signal: AbortSignal, order?: Order): Promise<PaymentResult> {
-      if (signal.aborted) throw abortError()
-      const payError = toPayError(error)
+    function fail(error: unknown, signal: AbortSignal, order?: Order): PaymentResult {
+      signal.throwIfAborted()
+      const payError =
+        error instanceof PayError
+          ? error
+          : new PayError('internal', error instanceof Error ? error.message : String(error), { cause: error })
       if (payError.code === 'aborted') throw payError
-      const result: PaymentResult = order
-        ? { status: 'failed', order, error: payError }
-        : { status: 'failed', error: payError }
-      telegram.notify('error')
-      setState(result, signal)
-      return result
+      return settle(
+        order ? { status: 'failed', order, error: payError } : { status: 'failed', error: payError },
+        signal,
+      )
     }
 
     function run(work: (signal: AbortSignal) => Promise<PaymentResult>): Promise<PaymentResult> {
@@ -211,15 +182,14 @@ export function createCheckout(options: CheckoutOptions): Checkout {
             setState({ status: 'creating', productId: payInput.productId }, signal)
             const idempotencyKey = newIdempotencyKey()
             order = await client.createOrder(payInput, { idempotencyKey, signal })
-            const pending: PendingPayment = {
+            // Persist before hand-off: if the app dies while the invoice is open, the next launch resumes.
+            pendingStore.getState().save({
               orderId: order.id,
               idempotencyKey,
               invoiceUrl: order.invoiceUrl,
               productId: order.productId,
               startedAt: new Date().toISOString(),
-            }
-            // Persist before hand-off: if the app dies while the invoice is open, the next launch resumes.
-            pendingStore.getState().save(pending)
+            })
             return await openAndConfirm(order, signal)
           } catch (error) {
             return fail(error, signal, order)
@@ -234,32 +204,27 @@ export function createCheckout(options: CheckoutOptions): Checkout {
           let order: Order | undefined
           try {
             order = await client.getOrder(pending.orderId, { signal })
+            // A settled order just shows its result; one being paid right now is only watched.
+            if (order.status === 'processing')
+              setState({ status: 'confirming', order, invoiceStatus: 'unknown' }, signal)
+            else if (!isSettled(order.status)) return await openAndConfirm(order, signal)
+            return await confirm(order, signal)
           } catch (error) {
-            if (error instanceof PayError && error.code === 'not_found') {
-              pendingStore.getState().clear()
+            // The server no longer knows the order: nothing to resume.
+            if (!order && error instanceof PayError && error.code === 'not_found') {
+              clearPending()
               setState({ status: 'idle' }, signal)
               return null as never
             }
-            return fail(error, signal)
-          }
-          try {
-            if (isSettled(order.status)) return finish(order, signal)
-            if (order.status === 'processing') {
-              setState({ status: 'confirming', order, invoiceStatus: 'unknown' }, signal)
-              return finish(await watch(order, signal), signal)
-            }
-            return await openAndConfirm(order, signal)
-          } catch (error) {
             return fail(error, signal, order)
           }
         }) as Promise<PaymentResult | null>
       },
       reset() {
-        abort.abort()
+        abort.abort(new PayError('aborted', 'The payment flow was stopped.'))
         abort = new AbortController()
         running = undefined
-        state = { status: 'idle' }
-        for (const listener of listeners) listener(state)
+        setState({ status: 'idle' }, abort.signal)
       },
     }
     return controller
@@ -267,10 +232,7 @@ export function createCheckout(options: CheckoutOptions): Checkout {
 
   // The vanilla calls share one controller, so a double call makes one order.
   let shared: PaymentController | undefined
-  const sharedPayment = () => {
-    shared ??= createPayment()
-    return shared
-  }
+  const sharedPayment = () => (shared ??= createPayment())
 
   return {
     client,
@@ -283,16 +245,13 @@ export function createCheckout(options: CheckoutOptions): Checkout {
     },
     queryOrder: (orderId) => client.getOrder(orderId),
     async resumePayment(callback) {
-      let result: PaymentResult | null = null
-      try {
-        result = await sharedPayment().resume()
-      } catch {
-        result = null
-      }
+      const result = await sharedPayment()
+        .resume()
+        .catch(() => null)
       callback?.(result)
       return result
     },
     hasPendingPayment: () => pendingStore.getState().pending !== null,
-    discardPendingPayment: () => pendingStore.getState().clear(),
+    discardPendingPayment: clearPending,
   }
 }

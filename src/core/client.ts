@@ -8,6 +8,7 @@ import type {
   Page,
   Product,
 } from './order'
+import { sleep } from './sleep'
 
 export interface PayClientOptions {
   /** Where the pay server is mounted, e.g. `/api/pay` or `https://shop.example/api/pay`. */
@@ -51,22 +52,8 @@ export interface PayClient {
 
 /** A fresh idempotency key for one payment attempt. */
 export function newIdempotencyKey(): string {
-  return globalThis.crypto.randomUUID()
+  return crypto.randomUUID()
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        reject(signal.reason)
-      },
-      { once: true },
-    )
-  })
 
 function toQuery(params: ListOrdersParams): string {
   const query = new URLSearchParams()
@@ -86,110 +73,73 @@ export function createPayClient(options: PayClientOptions): PayClient {
   const retryDelayMs = options.retryDelayMs ?? 300
   const timeoutMs = options.timeoutMs ?? 15_000
 
-  async function once<T>(
-    method: string,
-    path: string,
-    body: unknown,
-    headers: Record<string, string>,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    const doFetch = options.fetch ?? globalThis.fetch
-    const initData = typeof options.initData === 'function' ? options.initData() : options.initData
-    const requestHeaders: Record<string, string> = { accept: 'application/json', ...headers }
-    if (initData) requestHeaders.authorization = `tma ${initData}`
-    if (body !== undefined) requestHeaders['content-type'] = 'application/json'
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout
-    let response: Response
-    try {
-      response = await doFetch(`${baseUrl}${path}`, {
-        method,
-        headers: requestHeaders,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: combined,
-      })
-    } catch (cause) {
-      if (signal?.aborted) throw cause
-      if (timeout.aborted)
-        throw new PayError(
-          'timeout',
-          `The pay server did not answer ${method} ${path} within ${timeoutMs} ms.`,
-          { cause },
-        )
-      throw new PayError(
-        'network_error',
-        `Could not reach the pay server at ${baseUrl}: check the network and baseUrl.`,
-        { cause },
-      )
-    }
-    let parsed: unknown = null
-    const text = await response.text()
-    if (text) {
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = null
-      }
-    }
-    if (!response.ok) throw payErrorFromBody(response.status, parsed)
-    return parsed as T
-  }
-
+  // Every call is safe to repeat (GETs, status hints, and creation with its idempotency key), so network
+  // trouble and 5xx answers are retried with backoff. A rate-limited answer is not: retrying only prolongs it.
   async function request<T>(
     method: string,
     path: string,
-    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal; retry?: boolean } = {},
+    { signal }: RequestOptions = {},
+    body?: object,
+    headers?: Record<string, string>,
   ): Promise<T> {
-    const attempts = init.retry ? Math.max(1, retries) : 1
     for (let attempt = 1; ; attempt++) {
+      // Read on every attempt: init data restored meanwhile is picked up.
+      const initData = typeof options.initData === 'function' ? options.initData() : options.initData
+      const timeout = AbortSignal.timeout(timeoutMs)
       try {
-        return await once<T>(method, path, init.body, init.headers ?? {}, init.signal)
+        const response = await (options.fetch ?? globalThis.fetch)(baseUrl + path, {
+          method,
+          headers: {
+            accept: 'application/json',
+            ...headers,
+            ...(initData && { authorization: `tma ${initData}` }),
+            ...(body && { 'content-type': 'application/json' }),
+          },
+          body: body && JSON.stringify(body),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        }).catch((cause) => {
+          if (signal?.aborted) throw cause
+          if (timeout.aborted)
+            throw new PayError(
+              'timeout',
+              `The pay server did not answer ${method} ${path} within ${timeoutMs} ms.`,
+              { cause },
+            )
+          throw new PayError(
+            'network_error',
+            `Could not reach the pay server at ${baseUrl}: check the network and baseUrl.`,
+            { cause },
+          )
+        })
+        const text = await response.text()
+        let parsed: unknown = null
+        try {
+          // An empty or non-JSON body throws here and reads as null.
+          parsed = JSON.parse(text)
+        } catch {}
+        if (!response.ok) throw payErrorFromBody(response.status, parsed)
+        return parsed as T
       } catch (error) {
         const retryable = error instanceof PayError && error.retryable && error.code !== 'rate_limited'
-        if (!retryable || attempt >= attempts) throw error
-        await sleep(retryDelayMs * 2 ** (attempt - 1), init.signal)
+        if (!retryable || attempt >= retries) throw error
+        await sleep(retryDelayMs * 2 ** (attempt - 1), signal)
       }
     }
   }
 
-  const id = (orderId: string) => encodeURIComponent(orderId)
+  const orderPath = (orderId: string) => `/orders/${encodeURIComponent(orderId)}`
 
   return {
     baseUrl,
-    async listProducts(opts) {
-      const page = await request<{ data: Product[] }>('GET', '/products', {
-        signal: opts?.signal,
-        retry: true,
-      })
-      return page.data
-    },
-    createOrder(input, opts) {
-      return request<Order>('POST', '/orders', {
-        body: input,
-        headers: { 'idempotency-key': opts?.idempotencyKey ?? newIdempotencyKey() },
-        signal: opts?.signal,
-        // The idempotency key makes a repeat return the same order, so a lost response is safe to retry.
-        retry: true,
-      })
-    },
-    getOrder(orderId, opts) {
-      return request<Order>('GET', `/orders/${id(orderId)}`, { signal: opts?.signal, retry: true })
-    },
-    listOrders(params = {}, opts) {
-      return request<Page<Order>>('GET', `/orders${toQuery(params)}`, { signal: opts?.signal, retry: true })
-    },
-    getTimeline(orderId, opts) {
-      return request<OrderTimeline>('GET', `/orders/${id(orderId)}/timeline`, {
-        signal: opts?.signal,
-        retry: true,
-      })
-    },
-    reportClientStatus(orderId, status, opts) {
-      return request<Order>('POST', `/orders/${id(orderId)}/client-status`, {
-        body: { status },
-        signal: opts?.signal,
-        retry: true,
-      })
-    },
+    listProducts: async (opts) => (await request<{ data: Product[] }>('GET', '/products', opts)).data,
+    createOrder: (input, opts) =>
+      request('POST', '/orders', opts, input, {
+        'idempotency-key': opts?.idempotencyKey ?? newIdempotencyKey(),
+      }),
+    getOrder: (orderId, opts) => request('GET', orderPath(orderId), opts),
+    listOrders: (params = {}, opts) => request('GET', `/orders${toQuery(params)}`, opts),
+    getTimeline: (orderId, opts) => request('GET', `${orderPath(orderId)}/timeline`, opts),
+    reportClientStatus: (orderId, status, opts) =>
+      request('POST', `${orderPath(orderId)}/client-status`, opts, { status }),
   }
 }

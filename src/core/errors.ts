@@ -30,19 +30,21 @@ export interface PayErrorBody {
  */
 export class PayError extends Error {
   override readonly name = 'PayError'
-  readonly code: PayErrorCode
-  readonly status: number
-  readonly details?: unknown
+  // Set in the constructor (in this order, `details` too when undefined): `declare` adds no field code.
+  declare readonly code: PayErrorCode
+  declare readonly status: number
+  declare readonly details?: unknown
 
   constructor(
     code: PayErrorCode,
     message: string,
-    options: { status?: number; details?: unknown; cause?: unknown } = {},
+    { status, details, cause }: { status?: number; details?: unknown; cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    // No `cause` key at all when there is none, as a plain Error has.
+    super(message, cause === undefined ? undefined : { cause })
     this.code = code
-    this.status = options.status ?? 0
-    if (options.details !== undefined) this.details = options.details
+    this.status = status ?? 0
+    this.details = details
   }
 
   /** Network failures and 5xx answers may succeed on a retry; 4xx answers will not. */
@@ -57,18 +59,14 @@ export function isPayError(value: unknown): value is PayError {
   return value instanceof PayError
 }
 
-/** Reads a `{ error: { code, message } }` body into a PayError; anything else becomes `internal`. */
+/** Reads a `{ error: { code, message } }` body into a PayError; anything else becomes `internal` (5xx) or `validation_failed`. */
 export function payErrorFromBody(status: number, body: unknown): PayError {
-  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error
-  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
-    const code = error.code as PayErrorCode
-    return new PayError(code, error.message, { status, details: error.details })
-  }
-  return new PayError(
-    status >= 500 ? 'internal' : 'validation_failed',
-    `The pay server answered HTTP ${status}.`,
-    {
-      status,
-    },
-  )
+  const error = (body as Partial<PayErrorBody> | null)?.error
+  return error && typeof error.code === 'string' && typeof error.message === 'string'
+    ? new PayError(error.code, error.message, { status, details: error.details })
+    : new PayError(
+        status >= 500 ? 'internal' : 'validation_failed',
+        `The pay server answered HTTP ${status}.`,
+        { status },
+      )
 }

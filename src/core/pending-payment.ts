@@ -30,26 +30,26 @@ export interface PendingPaymentStoreOptions {
 
 export type PendingPaymentStore = StoreApi<PendingPaymentState>
 
-const STORE_VERSION = 1
-
 const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0
+
+type Stored = Partial<Record<keyof PendingPayment, unknown>>
 
 /** Reads what storage held; anything malformed is dropped, never trusted and never a crash. */
 function parsePending(value: unknown, maxAgeMs: number): PendingPayment | null {
-  if (typeof value !== 'object' || value === null) return null
-  const candidate = value as Record<string, unknown>
-  const { orderId, idempotencyKey, invoiceUrl, productId, startedAt } = candidate
+  const { orderId, idempotencyKey, invoiceUrl, productId, startedAt } = (value ?? {}) as Stored
   if (![orderId, idempotencyKey, invoiceUrl, productId, startedAt].every(isString)) return null
-  const started = Date.parse(startedAt as string)
-  if (Number.isNaN(started) || Date.now() - started > maxAgeMs) return null
+  // An unreadable date makes the age NaN, which fails this check too.
+  const age = Date.now() - Date.parse(startedAt as string)
+  if (!(age <= maxAgeMs)) return null
   return { orderId, idempotencyKey, invoiceUrl, productId, startedAt } as PendingPayment
 }
 
-// Storage access throws in some WebViews (private mode, disabled storage) and does not exist during SSR.
+// Storage access throws in some WebViews (private mode, disabled storage), and `window` does not exist
+// during SSR (a ReferenceError, caught the same way).
 const noStorage: StateStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} }
 function defaultStorage(): StateStorage {
   try {
-    return typeof window !== 'undefined' && window.localStorage ? window.localStorage : noStorage
+    return window.localStorage ?? noStorage
   } catch {
     return noStorage
   }
@@ -68,7 +68,7 @@ export function createPendingPaymentStore(options: PendingPaymentStoreOptions = 
       }),
       {
         name: options.name ?? 'tma-pay:pending-payment',
-        version: STORE_VERSION,
+        version: 1,
         storage: createJSONStorage(() => options.storage ?? defaultStorage()),
         partialize: (state) => ({ pending: state.pending }),
         // Version 1 is the first; an older or unknown version is dropped rather than guessed at.

@@ -1,14 +1,8 @@
 import type { OrderStatus } from './order'
 
-const settledStatuses: ReadonlySet<OrderStatus> = new Set([
-  'paid',
-  'failed',
-  'cancelled',
-  'expired',
-  'refunded',
-])
+const settledStatuses: readonly OrderStatus[] = ['paid', 'failed', 'cancelled', 'expired', 'refunded']
 
 /** Settled orders are final for a watching client: it stops polling or streaming. */
 export function isSettled(status: OrderStatus): boolean {
-  return settledStatuses.has(status)
+  return settledStatuses.includes(status)
 }

@@ -13,30 +13,26 @@ export interface TelegramBridge {
   notify(type: 'success' | 'error'): void
 }
 
-const knownStatuses: ReadonlySet<string> = new Set(['paid', 'cancelled', 'failed', 'pending'])
-const isTimeout = (error: unknown) => (error as { name?: string } | null)?.name === 'TimeoutError'
+const knownStatuses: readonly string[] = ['paid', 'cancelled', 'failed', 'pending']
 
 /** The bridge over @tma.js/sdk: `invoice.openUrl` with a timeout, `hapticFeedback.notificationOccurred`. */
 export const sdkTelegramBridge: TelegramBridge = {
   async openInvoice(invoiceUrl, { timeoutMs }) {
-    if (!invoice.openUrl.isAvailable()) {
+    if (!invoice.openUrl.isAvailable())
       throw new PayError(
         'invoice_unavailable',
-        'Telegram cannot open invoices here: run the Mini App inside Telegram (or mockMiniApp() for local runs) and call init() from @tma.js/sdk first.',
+        'Telegram cannot open invoices here: run in Telegram (or mockMiniApp()) and call init() from @tma.js/sdk first.',
       )
-    }
     try {
       const status = await invoice.openUrl(invoiceUrl, { timeout: timeoutMs })
-      return knownStatuses.has(status) ? (status as ClientInvoiceStatus) : 'unknown'
+      return knownStatuses.includes(status) ? (status as ClientInvoiceStatus) : 'unknown'
     } catch (error) {
       // The invoice may still be open, or the client never told us how it closed: the server decides.
-      if (isTimeout(error)) return 'unknown'
+      if ((error as Error | null)?.name === 'TimeoutError') return 'unknown'
       throw new PayError(
         'invoice_unavailable',
         `Telegram did not open the invoice: ${(error as Error)?.message ?? error}`,
-        {
-          cause: error,
-        },
+        { cause: error },
       )
     }
   },

@@ -1,14 +1,13 @@
 'use client'
 import { type ReactNode, useEffect } from 'react'
 import { isPaymentInFlight, type Order, type PayError, type PaymentResult, type Product } from '../core'
-import { usePayContext } from './context'
 import { formatPrice, labelsFor, type PayLabels } from './labels'
-import { type MainButtonAdapter, sdkMainButton } from './main-button'
+import { usePayContext } from './PayProvider'
+import { useProducts } from './queries'
 import { buttonCss } from './styles'
-import { useTelegramLanguage } from './telegram-language'
+import { type MainButtonAdapter, sdkMainButton, useTelegramLanguage } from './telegram'
 import { useLatest } from './use-latest'
 import { usePayment } from './usePayment'
-import { useProducts } from './useProducts'
 
 interface PayButtonBaseProps {
   /** How many to buy; the shown price is multiplied by it. Default 1. */
@@ -126,7 +125,7 @@ export function PayButton(props: PayButtonProps) {
           data-status={status}
           onClick={start}
         >
-          {busy && <span className="tma-pay-spinner" aria-hidden="true" />}
+          {busy && <span className="tma-pay-spinner" aria-hidden />}
           {status === 'idle' && children != null ? children : text}
         </button>
       )}

@@ -9,8 +9,8 @@ import {
   type PaymentResult,
   type PaymentState,
 } from '../core'
-import { usePayContext } from './context'
-import { refreshOrder } from './refresh'
+import { usePayContext } from './PayProvider'
+import { payKeys } from './queryKeys'
 import { useLatest } from './use-latest'
 
 export interface UsePaymentOptions {
@@ -59,7 +59,12 @@ export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
       if (next.status === 'idle' || isPaymentInFlight(next)) return
       const result = next as PaymentResult
       const { onPaid, onError, onSettled } = callbacks.current
-      refreshOrder(queryClient, result.order)
+      // The order's cache gets the server's word; lists and its timeline refetch.
+      queryClient.invalidateQueries({ queryKey: payKeys.lists() })
+      if (result.order) {
+        queryClient.setQueryData(payKeys.order(result.order.id), result.order)
+        queryClient.invalidateQueries({ queryKey: payKeys.timeline(result.order.id) })
+      }
       if (result.status === 'paid') onPaid?.(result.order)
       if (result.status === 'failed') onError?.(result.error)
       onSettled?.(result)

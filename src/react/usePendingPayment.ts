@@ -1,7 +1,7 @@
 'use client'
 import { useStore } from 'zustand'
 import type { PaymentResult, PaymentState, PendingPayment } from '../core'
-import { usePayContext } from './context'
+import { usePayContext } from './PayProvider'
 import { type UsePaymentOptions, usePayment } from './usePayment'
 
 export interface UsePendingPaymentResult {

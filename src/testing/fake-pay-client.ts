@@ -13,6 +13,7 @@ import type {
   Product,
   TimelineSource,
 } from '../core/order'
+import { sleep } from '../core/sleep'
 import type { InvoiceOutcome, TelegramBridge } from '../core/telegram-bridge'
 import { nextStatus, type OrderEventKind } from '../core/transitions'
 import { newOrderId } from '../server/ids'
@@ -137,21 +138,6 @@ const telegramEvents: ReadonlySet<OrderEventKind> = new Set([
   'payment_succeeded',
   'refunded',
 ])
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 const withoutSignal = (options?: { signal?: AbortSignal }) => {
   if (!options) return []

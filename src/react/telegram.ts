@@ -1,5 +1,7 @@
 'use client'
-import { mainButton } from '@tma.js/sdk'
+// What the React kit reads from and drives in Telegram, through @tma.js/sdk.
+import { initData, mainButton } from '@tma.js/sdk'
+import { useSyncExternalStore } from 'react'
 
 /** What PayButton's `main-button` variant shows on Telegram's bottom button. */
 export interface MainButtonParams {
@@ -32,4 +34,27 @@ export const sdkMainButton: MainButtonAdapter = {
     } catch {}
     return () => {}
   },
+}
+
+// Every SDK read is guarded: outside Telegram (a browser tab, tests, SSR) the SDK may throw.
+const read = () => {
+  try {
+    return initData.user()?.language_code
+  } catch {}
+}
+const subscribe = (onChange: () => void) => {
+  try {
+    return initData.user.sub(onChange)
+  } catch {
+    return () => {}
+  }
+}
+const none = () => undefined
+
+/**
+ * The user's language from Telegram's init data (`initData.restore()` must have run), or undefined.
+ * The server snapshot is undefined, so SSR and hydration never touch the SDK.
+ */
+export function useTelegramLanguage(): string | undefined {
+  return useSyncExternalStore(subscribe, read, none)
 }

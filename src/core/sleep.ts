@@ -1,0 +1,18 @@
+/**
+ * Waits `ms`. An abort ends the wait at once, rejecting with the signal's reason, and stops the timer;
+ * a finished wait stops listening, so a long-lived signal (a whole payment's) does not gather listeners.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

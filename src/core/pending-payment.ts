@@ -1,5 +1,5 @@
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware'
-import { createStore, type StoreApi } from 'zustand/vanilla'
+import { createStore, type Mutate, type StoreApi } from 'zustand/vanilla'
 
 /** A payment handed to Telegram whose outcome the app has not seen yet. Written before the invoice opens. */
 export interface PendingPayment {
@@ -13,8 +13,6 @@ export interface PendingPayment {
 
 export interface PendingPaymentState {
   pending: PendingPayment | null
-  /** True once the persisted value was read (at once for localStorage; later for async storage). */
-  hydrated: boolean
   save(pending: PendingPayment): void
   clear(): void
 }
@@ -28,7 +26,8 @@ export interface PendingPaymentStoreOptions {
   maxAgeMs?: number
 }
 
-export type PendingPaymentStore = StoreApi<PendingPaymentState>
+/** The store; `store.persist.hasHydrated()` / `onFinishHydration()` tell when an async storage was read. */
+export type PendingPaymentStore = Mutate<StoreApi<PendingPaymentState>, [['zustand/persist', unknown]]>
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0
 
@@ -58,11 +57,10 @@ function defaultStorage(): StateStorage {
 /** The persisted pending payment (zustand vanilla + `persist`). */
 export function createPendingPaymentStore(options: PendingPaymentStoreOptions = {}): PendingPaymentStore {
   const maxAgeMs = options.maxAgeMs ?? 86_400_000
-  const store = createStore<PendingPaymentState>()(
+  return createStore<PendingPaymentState>()(
     persist(
       (set) => ({
         pending: null,
-        hydrated: false,
         save: (pending) => set({ pending }),
         clear: () => set({ pending: null }),
       }),
@@ -77,11 +75,7 @@ export function createPendingPaymentStore(options: PendingPaymentStoreOptions = 
           ...current,
           pending: parsePending((persisted as { pending?: unknown } | null)?.pending, maxAgeMs),
         }),
-        // Also after a failed read (garbage JSON): there is nothing more to wait for. A microtask,
-        // because with synchronous storage this runs while the store is still being created.
-        onRehydrateStorage: () => () => queueMicrotask(() => store.setState({ hydrated: true })),
       },
     ),
   )
-  return store
 }

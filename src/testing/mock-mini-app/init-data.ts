@@ -1,4 +1,5 @@
 // The Mini App's init data for mockMiniApp: given, signed by the simulator, or (with neither) unsigned.
+import type { InitDataUser } from '../fixtures'
 import type { SimulatorApi } from './simulator-api'
 
 /** The Telegram user the mocked Mini App runs as. */
@@ -14,14 +15,8 @@ export interface MockMiniAppUser {
 
 export const defaultUser: MockMiniAppUser = { id: 1000, firstName: 'Test', languageCode: 'en' }
 
-interface RawUser {
-  id: number
-  first_name?: string
-  last_name?: string
-  username?: string
-  language_code?: string
-  is_premium?: boolean
-}
+// A type-only import: fixtures.ts itself needs node:crypto, which a browser page cannot load.
+type RawUser = InitDataUser
 
 /** The user inside raw init data, or undefined when it has none. */
 export function userOfInitData(initData: string): MockMiniAppUser | undefined {

@@ -252,15 +252,15 @@ export class SqlPayStore implements PayStore {
 
   async recordPayment(payment: PaymentRecord) {
     return (await this.connection).transaction(async (tx) => {
-      const known = await tx.query('select id from tma_pay_orders where id = $1', [payment.invoicePayload])
-      const orderId = known.length ? payment.invoicePayload : null
+      // Locking the order first also queues concurrent redeliveries of this charge behind each other.
+      const order = await lockOrder(tx, payment.invoicePayload)
       const inserted = await tx.query(
         `insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
            provider_payment_charge_id, source)
          values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (telegram_payment_charge_id) do nothing returning order_id`,
         [
           payment.telegramPaymentChargeId,
-          orderId,
+          order?.id ?? null,
           payment.userId,
           payment.amount,
           payment.currency,
@@ -269,8 +269,6 @@ export class SqlPayStore implements PayStore {
           payment.source,
         ],
       )
-      if (!orderId) return { applied: inserted.length > 0 }
-      const order = await lockOrder(tx, orderId)
       if (!order) return { applied: inserted.length > 0 }
       if (inserted.length === 0) return { order, applied: false }
       const next = nextStatus(order.status, 'payment_succeeded')
@@ -287,7 +285,7 @@ export class SqlPayStore implements PayStore {
         // A second charge for an order already paid (or refunded): keep the money on record, tell the timeline.
         await insertEvent(
           tx,
-          orderId,
+          order.id,
           order.status,
           { source: payment.source, detail: { ...detail, duplicateCharge: true } },
           now,
@@ -302,12 +300,12 @@ export class SqlPayStore implements PayStore {
         `update tma_pay_orders set status = $2, telegram_payment_charge_id = $3, paid_at = $4, updated_at = $4,
            subscription = coalesce($5::jsonb, subscription)
          where id = $1 returning *`,
-        [orderId, next, payment.telegramPaymentChargeId, now, subscription],
+        [order.id, next, payment.telegramPaymentChargeId, now, subscription],
       )
-      await insertEvent(tx, orderId, next, { source: payment.source, detail }, now)
+      await insertEvent(tx, order.id, next, { source: payment.source, detail }, now)
       await tx.query(
         `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.paid') on conflict (order_id, type) do nothing`,
-        [newEventId(), orderId],
+        [newEventId(), order.id],
       )
       return { order: orderFromRow(row!), applied: true }
     })

@@ -112,7 +112,7 @@ export function createCheckout(options: CheckoutOptions): Checkout {
       const { status } = current
       if (status === 'paid' || status === 'expired' || status === 'cancelled')
         return settle({ status, order: current }, signal)
-      const message = status === 'refunded' ? 'This order was refunded.' : 'The payment did not go through.'
+      const message = status === 'refunded' ? 'The payment was refunded.' : 'The payment did not go through.'
       return settle(
         { status: 'failed', order: current, error: new PayError('payment_failed', message) },
         signal,
@@ -151,12 +151,9 @@ export function createCheckout(options: CheckoutOptions): Checkout {
       const payError =
         error instanceof PayError
           ? error
-          : new PayError('internal', error instanceof Error ? error.message : String(error), { cause: error })
+          : new PayError('internal', String((error as Error)?.message ?? error), { cause: error })
       if (payError.code === 'aborted') throw payError
-      return settle(
-        order ? { status: 'failed', order, error: payError } : { status: 'failed', error: payError },
-        signal,
-      )
+      return settle({ status: 'failed', order, error: payError }, signal)
     }
 
     function run(work: (signal: AbortSignal) => Promise<PaymentResult>): Promise<PaymentResult> {

@@ -90,7 +90,6 @@ export function createPayClient(options: PayClientOptions): PayClient {
         const response = await (options.fetch ?? globalThis.fetch)(baseUrl + path, {
           method,
           headers: {
-            accept: 'application/json',
             ...headers,
             ...(initData && { authorization: `tma ${initData}` }),
             ...(body && { 'content-type': 'application/json' }),
@@ -102,7 +101,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
           if (timeout.aborted)
             throw new PayError(
               'timeout',
-              `The pay server did not answer ${method} ${path} within ${timeoutMs} ms.`,
+              `No answer from the pay server to ${method} ${path} in ${timeoutMs} ms.`,
               { cause },
             )
           throw new PayError(

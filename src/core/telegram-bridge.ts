@@ -21,7 +21,7 @@ export const sdkTelegramBridge: TelegramBridge = {
     if (!invoice.openUrl.isAvailable())
       throw new PayError(
         'invoice_unavailable',
-        'Telegram cannot open invoices here: run in Telegram (or mockMiniApp()) and call init() from @tma.js/sdk first.',
+        'Invoices open only in Telegram (or mockMiniApp()), after init() from @tma.js/sdk.',
       )
     try {
       const status = await invoice.openUrl(invoiceUrl, { timeout: timeoutMs })

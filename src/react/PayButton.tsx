@@ -57,17 +57,6 @@ export type PayButtonProps = PayButtonBaseProps &
       }
   )
 
-const labelByStatus = {
-  idle: 'pay',
-  creating: 'creating',
-  awaiting_payment: 'awaitingPayment',
-  confirming: 'confirming',
-  paid: 'paid',
-  cancelled: 'retry',
-  failed: 'retry',
-  expired: 'retry',
-} as const
-
 /** Pays for a product: creates the order, opens the invoice and shows the server's result. */
 export function PayButton(props: PayButtonProps) {
   const { product, quantity = 1, variant, className = '', disabled, children } = props
@@ -83,7 +72,16 @@ export function PayButton(props: PayButtonProps) {
   const busy = isPaymentInFlight(state)
   const enabled = !busy && !disabled && status !== 'paid'
   const price = priced ? formatPrice(priced.amount * quantity, priced.currency, language) : ''
-  const text = labels[labelByStatus[status]].replace('{price}', price).trim()
+  // The button says what is happening; after a payment that did not go through, it offers another try.
+  const key =
+    status === 'idle'
+      ? 'pay'
+      : status === 'awaiting_payment'
+        ? 'awaitingPayment'
+        : busy || status === 'paid'
+          ? status
+          : 'retry'
+  const text = labels[key].replace('{price}', price).trim()
   const message =
     status === 'failed'
       ? `${labels.failed}: ${state.error.message}`

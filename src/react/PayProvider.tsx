@@ -52,9 +52,7 @@ export type PayProviderProps = PayProviderBaseProps &
 /** Gives the hooks and PayButton below it their checkout. Needs a QueryClientProvider above it. */
 export function PayProvider({ client, checkout, labels, language, children }: PayProviderProps) {
   if (!useContext(QueryClientContext))
-    throw new Error(
-      '<PayProvider> needs a QueryClientProvider above it: wrap your app in <QueryClientProvider client={queryClient}>.',
-    )
+    throw new Error('<PayProvider> must be used inside <QueryClientProvider client={queryClient}>.')
   // One checkout for the provider's life: it owns the pending-payment store and every payment under way,
   // which a re-render with a new (inline) client object must not reset.
   const [own] = useState(() => (checkout ? undefined : createCheckout({ client: client! })))

@@ -42,13 +42,9 @@ const read = () => {
     return initData.user()?.language_code
   } catch {}
 }
-const subscribe = (onChange: () => void) => {
-  try {
-    return initData.user.sub(onChange)
-  } catch {
-    return () => {}
-  }
-}
+// Init data is fixed for the Mini App's life, so there is nothing to subscribe to; the snapshot is
+// read on every render, which picks up init data restored after the first one.
+const subscribe = () => () => {}
 const none = () => undefined
 
 /**

@@ -71,7 +71,7 @@ describe('main-button variant over @tma.js/sdk', () => {
     emitEvent('main_button_pressed')
     await poll(() => screen.getByRole('status').textContent).toBe('已支付')
     expect(setups).toContainEqual(
-      expect.objectContaining({ text: '正在创建订单…', is_active: false, is_progress_visible: true }),
+      expect.objectContaining({ text: '创建订单…', is_active: false, is_progress_visible: true }),
     )
     expect(last()).toMatchObject({
       text: '已支付',

@@ -57,7 +57,7 @@ describe('PayProvider', () => {
   it('needs a QueryClientProvider above it, and says how to add one', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
     expect(() => render(<PayProvider client={client} />)).toThrow(
-      '<PayProvider> needs a QueryClientProvider above it: wrap your app in <QueryClientProvider client={queryClient}>.',
+      '<PayProvider> must be used inside <QueryClientProvider client={queryClient}>.',
     )
   })
 

@@ -5,6 +5,7 @@
 #
 # - postgresql: the server binaries scripts/pg-cluster.sh starts a throwaway cluster from
 # - chromium:   headless browser for the browser tests (set TMA_PAY_SKIP_CHROMIUM=1 to leave it out)
+# - fonts-noto-color-emoji: the ⭐ of Stars prices in browser screenshots
 #
 # Runs apt-get non-interactively, as root (CI is root) or through sudo.
 set -euo pipefail
@@ -20,6 +21,8 @@ have_postgresql() {
   return 1
 }
 have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
+# Prices are shown as '⭐ 50': without an emoji font, screenshots show an empty box instead of the star.
+have_emoji_font() { [[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]]; }
 
 wanted=()
 want() {
@@ -36,6 +39,7 @@ want() {
 want postgresql have_postgresql postgresql
 if [[ ${TMA_PAY_SKIP_CHROMIUM:-} != 1 ]]; then
   want chromium have_chromium chromium
+  want fonts-noto-color-emoji have_emoji_font fonts-noto-color-emoji
 fi
 
 if [[ ${#wanted[@]} -eq 0 ]]; then

@@ -37,6 +37,9 @@ want() {
 }
 
 want postgresql have_postgresql postgresql
+have_curl() { command -v curl >/dev/null 2>&1; }
+# The CLI test runs the curl commands `tma-pay serve` prints, exactly as a user would paste them.
+want curl have_curl curl
 if [[ ${TMA_PAY_SKIP_CHROMIUM:-} != 1 ]]; then
   want chromium have_chromium chromium
   want fonts-noto-color-emoji have_emoji_font fonts-noto-color-emoji

@@ -478,6 +478,62 @@ describe('tma-pay serve on the simulator', { timeout: 120_000 }, () => {
   })
 })
 
+describe('tma-pay serve --admin-key', { timeout: 120_000 }, () => {
+  it('serves the admin routes with the key, refunds, and notifies order.refunded once, signed', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const receiver = await startReceiver()
+    const secret = 'cli-refund-notify-secret'
+    const adminKey = 'cli-admin-key-0123456789'
+    try {
+      const served = await serve(
+        [
+          '--products',
+          'examples/products.json',
+          '--port',
+          '0',
+          '--store',
+          `pglite:${dir}`,
+          '--notify-url',
+          receiver.url,
+        ],
+        // The key from the environment, as a deployment would pass it.
+        { TMA_PAY_NOTIFY_SECRET: secret, TMA_PAY_ADMIN_KEY: adminKey },
+      )
+      try {
+        const { order } = await buyOnSimulator(served, 1002)
+        const admin = (path: string, method = 'GET', key = adminKey) =>
+          fetch(`${served.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${key}` } })
+        expect((await admin('/admin/orders', 'GET', 'wrong')).status).toBe(401)
+        const listed = (await (await admin('/admin/orders?user_id=1002')).json()) as { data: Order[] }
+        expect(listed.data.map((entry) => entry.id)).toEqual([order.id])
+        const refund = await admin(`/admin/orders/${order.id}/refund`, 'POST')
+        expect(refund.status).toBe(200)
+        expect(((await refund.json()) as Order).status).toBe('refunded')
+        await eventually(
+          () => receiver.accepted().some((entry) => entry.body.type === 'order.refunded'),
+          15_000,
+        )
+        await sleep(500)
+      } finally {
+        expect(await served.stop()).toBe(0)
+      }
+      const refunds = receiver.received.filter((entry) => entry.body.type === 'order.refunded')
+      expect(refunds).toHaveLength(1)
+      expect(refunds[0]!.body.order).toMatchObject({ userId: 1002, status: 'refunded' })
+      expect(
+        verifyNotifySignature(
+          refunds[0]!.rawBody,
+          refunds[0]!.headers['x-tma-pay-signature'] as string,
+          secret,
+        ),
+      ).toBe(true)
+    } finally {
+      await receiver.close()
+      remove()
+    }
+  })
+})
+
 describe('tma-pay serve with a bot token', { timeout: 120_000 }, () => {
   const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
   let telegram: Awaited<ReturnType<typeof createTelegramSimulator>>

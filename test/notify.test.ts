@@ -154,6 +154,44 @@ describe.each(storeKinds)('notifications on %s', (kind) => {
     }
   })
 
+  it('sends order.refunded once for an admin refund, retried with the same id and a valid signature', async () => {
+    database = await createTestDatabase(kind)
+    // The first notification (order.paid) is taken; the first order.refunded attempt fails.
+    receiver = await startReceiver((index) => (index === 1 ? 500 : 200))
+    const notifier = createNotifier({ url: receiver.url, secret })
+    const adminKey = 'notify-test-admin-key'
+    const server = await startServer(sim, database.open(), { ...notifier, adminKey })
+    try {
+      const api = userApi(sim, server.url, 7003)
+      const order = await api.createOrder()
+      await sim.pay(order.invoiceUrl, { userId: 7003 })
+      await eventually(() => receiver.accepted().length === 1)
+      const refund = await fetch(`${server.url}/admin/orders/${order.id}/refund`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}` },
+      })
+      expect(refund.status).toBe(200)
+      await eventually(async () => {
+        await server.pay.runBackgroundWork()
+        return receiver.accepted().length === 2
+      })
+      await sim.idle()
+      for (let i = 0; i < 3; i++) {
+        await sleep(150)
+        await server.pay.runBackgroundWork()
+      }
+      const refunds = receiver.received.filter((entry) => entry.body.type === 'order.refunded')
+      expect(refunds.map((entry) => entry.status)).toEqual([500, 200])
+      expect(new Set(refunds.map((entry) => entry.body.id)).size).toBe(1)
+      for (const entry of refunds) {
+        expect(entry.body.order).toMatchObject({ id: order.id, userId: 7003, status: 'refunded' })
+        expectSigned(entry)
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
   it('sends the retry that was pending when the server stopped from the next instance on the same store', async () => {
     database = await createTestDatabase(kind)
     receiver = await startReceiver(failFirst(2))

@@ -70,7 +70,7 @@ export const serveFlags: readonly FlagSpec[] = [
     name: 'admin-key',
     value: 'KEY',
     env: 'TMA_PAY_ADMIN_KEY',
-    help: 'bearer key of the admin routes (reserved: not used yet)',
+    help: 'bearer key of the admin routes (/admin/orders, refunds); without it they answer 404',
   },
   {
     name: 'sim-port',

@@ -58,6 +58,7 @@ export async function startServe(
           ? { apiRoot: config.apiRoot }
           : {}),
       ...(notifier ? { onPaid: notifier.onPaid, onRefunded: notifier.onRefunded } : {}),
+      ...(config.adminKey ? { adminKey: config.adminKey } : {}),
     })
     // From here pay.close() closes the store, after its background work has stopped.
     ownsStore = false

@@ -12,6 +12,8 @@ import {
   parseCreateOrderBody,
   parseIdempotencyKey,
   parseListQuery,
+  parseRefundBody,
+  parseUserIdQuery,
   readJson,
 } from './input'
 import type { PayServerOptions } from './options'
@@ -99,6 +101,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     expiryGraceMs,
     logger,
     onPaymentApplied: drainFulfillment,
+    onRefundApplied: drainFulfillment,
   })
   let botReady: Promise<void> | undefined
   const initBot = () => {
@@ -164,6 +167,34 @@ export function createPayServer(options: PayServerOptions): PayServer {
   app.post('/orders/:id/client-status', requireUser, async (c) => {
     const status = parseClientStatusBody(await readJson(c.req.raw))
     return c.json(await orders.reportClientStatus(c.var.user, c.req.param('id')!, status))
+  })
+
+  // The shop owner's routes. Without an adminKey they do not exist (404), so nothing can guess a key.
+  const requireAdmin = async (c: Context<Env>, next: () => Promise<void>) => {
+    if (!options.adminKey) throw new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)
+    const header = c.req.header('authorization')
+    const given = header && /^Bearer\s+(.+)$/i.exec(header.trim())?.[1]
+    if (!sameSecret(given ?? undefined, options.adminKey))
+      throw new PayError(
+        'unauthorized',
+        'Wrong or missing admin key: send Authorization: Bearer <admin key>.',
+      )
+    await next()
+  }
+  app.get('/admin/orders', requireAdmin, async (c) => {
+    const query = c.req.query()
+    const params = parseListQuery(query)
+    const userId = parseUserIdQuery(query.user_id)
+    return c.json(await store.listOrders({ ...params, ...(userId === undefined ? {} : { userId }) }))
+  })
+  app.post('/admin/orders/:id/refund', requireAdmin, async (c) => {
+    const request = await parseRefundBody(c.req.raw)
+    try {
+      return c.json(await orders.refundOrder(c.req.param('id')!, request))
+    } finally {
+      // Also after a 409 that found the charge refunded in Telegram: that wrote an order.refunded job too.
+      drainFulfillment()
+    }
   })
 
   app.post('/telegram/webhook', async (c) => {

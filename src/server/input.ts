@@ -96,6 +96,40 @@ export function parseListQuery(query: Record<string, string | undefined>): ListO
   return params
 }
 
+/** `?user_id=`: the admin view's filter on one user. */
+export function parseUserIdQuery(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const userId = Number(value)
+  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(userId) || userId < 1)
+    fail('user_id must be a positive integer (a Telegram user id).', { field: 'user_id' })
+  return userId
+}
+
+/** An admin refund's optional body: `{ reason?, by? }` (both go to the timeline). An empty body is `{}`. */
+export async function parseRefundBody(request: Request): Promise<{ reason?: string; by?: string }> {
+  const text = await request.text()
+  if (!text.trim()) return {}
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return fail('The body is not valid JSON.')
+  }
+  if (!isObject(body)) return fail('The body must be a JSON object: { "reason"?: "...", "by"?: "..." }.')
+  const result: { reason?: string; by?: string } = {}
+  for (const [field, max] of [
+    ['reason', 500],
+    ['by', 100],
+  ] as const) {
+    const value = body[field]
+    if (value === undefined) continue
+    if (typeof value !== 'string' || value.length > max)
+      fail(`${field} must be a string of at most ${max} characters.`, { field })
+    if (value) result[field] = value as string
+  }
+  return result
+}
+
 /** Reads a JSON body; malformed JSON is the client's error, not ours. */
 export async function readJson(request: Request): Promise<unknown> {
   const text = await request.text()

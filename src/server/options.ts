@@ -38,6 +38,12 @@ export interface PayServerOptions {
   fulfillment?: FulfillmentOptions
   /** How often background work runs (expiry, due fulfilment retries), in ms; `false` runs none (call `pay.runBackgroundWork()` yourself). Default 5000. */
   backgroundIntervalMs?: number | false
+  /**
+   * Key of the shop owner's routes (`GET /admin/orders`, `POST /admin/orders/:id/refund`), sent as
+   * `Authorization: Bearer <adminKey>`; a wrong or missing key answers 401. Default: none, and the admin
+   * routes answer 404 as if they did not exist.
+   */
+  adminKey?: string
   /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
   logger?: Logger
 }

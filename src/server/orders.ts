@@ -1,4 +1,4 @@
-import { type Api, HttpError } from 'grammy'
+import { type Api, GrammyError, HttpError } from 'grammy'
 import {
   type ClientInvoiceStatus,
   isSettled,
@@ -34,6 +34,18 @@ const clientEvents: Record<ClientInvoiceStatus, OrderEventKind | undefined> = {
   failed: 'client_failed',
   // A client's "paid" is never believed: only successful_payment pays an order.
   paid: undefined,
+}
+
+/**
+ * How long one refund request owns an order's refund (the `refundStarPayment` call and the write
+ * after it). Past it, a claim left by a crashed instance is stale and another refund may proceed.
+ */
+export const REFUND_LEASE_MS = 30_000
+
+/** Who asked for an admin refund and why: written to the `refunded` timeline event. */
+export interface RefundRequest {
+  reason?: string
+  by?: string
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -258,6 +270,75 @@ export function createOrderService(options: OrderServiceOptions) {
         }
       }
       return expired
+    },
+
+    /**
+     * Refunds a paid Stars order through `refundStarPayment`, then makes it `refunded` with an
+     * `order.refunded` job. A claim on the order's row makes concurrent refunds of one order call
+     * Telegram once: the others get `invalid_state`. Telegram refusing leaves the order paid.
+     */
+    async refundOrder(orderId: string, request: RefundRequest = {}): Promise<Order> {
+      const claim = await store.claimRefund(orderId, REFUND_LEASE_MS)
+      if (!claim) throw new PayError('not_found', `No order ${orderId}.`)
+      const { order } = claim
+      if (claim.state === 'refunded')
+        throw new PayError('invalid_state', `Order ${orderId} is already refunded.`, {
+          details: { status: order.status },
+        })
+      if (claim.state === 'not_paid')
+        throw new PayError(
+          'invalid_state',
+          `Order ${orderId} is ${order.status}: only a paid order can be refunded.`,
+          { details: { status: order.status } },
+        )
+      if (claim.state === 'in_progress')
+        throw new PayError('invalid_state', `A refund of order ${orderId} is already in progress.`, {
+          details: { status: order.status, refunding: true },
+        })
+      const chargeId = order.telegramPaymentChargeId
+      if (order.currency !== 'XTR' || !chargeId) {
+        await store.releaseRefund(orderId)
+        throw new PayError(
+          'invalid_state',
+          `Order ${orderId} was paid in ${order.currency}: only Stars payments are refunded here (refund it with the provider).`,
+          { details: { status: order.status } },
+        )
+      }
+      const detail = {
+        telegramPaymentChargeId: chargeId,
+        amount: order.amount,
+        ...(request.by ? { by: request.by } : {}),
+        ...(request.reason ? { reason: request.reason } : {}),
+      }
+      try {
+        // Bounded well inside the claim's lease, so no second request can start while this one waits.
+        await options.telegram.refundStarPayment(
+          order.userId,
+          chargeId,
+          AbortSignal.timeout(REFUND_LEASE_MS / 2) as Parameters<Api['refundStarPayment']>[2],
+        )
+      } catch (cause) {
+        if (cause instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(cause.description)) {
+          // Refunded in Telegram already (elsewhere, or by a request that died before writing it down).
+          const result = await store.applyRefund(orderId, {
+            source: 'admin',
+            detail: { ...detail, alreadyRefundedInTelegram: true },
+          })
+          if (result?.changed) changed(result.order)
+          throw new PayError('invalid_state', `Order ${orderId} is already refunded (Telegram says so).`, {
+            details: { status: 'refunded' },
+          })
+        }
+        await store.releaseRefund(orderId)
+        throw new PayError('telegram_error', 'Telegram did not refund the payment; the order stays paid.', {
+          cause,
+          details: { description: cause instanceof Error ? cause.message : String(cause) },
+        })
+      }
+      const result = await store.applyRefund(orderId, { source: 'admin', detail })
+      if (!result) throw new PayError('not_found', `No order ${orderId}.`)
+      // Unchanged: Telegram's refunded_payment for this very refund was written first; it is refunded.
+      return result.changed ? changed(result.order) : result.order
     },
 
     expireIfDue,

@@ -4,7 +4,7 @@ import type { Order } from '../core'
 import { acceptsPreCheckout } from '../core/transitions'
 import { type ProductCatalog, productProblems } from './catalog'
 import type { Logger } from './fulfillment'
-import type { OrderService } from './orders'
+import { type OrderService, REFUND_LEASE_MS } from './orders'
 import type { PayStore } from './store/types'
 
 export interface TelegramHandlersOptions {
@@ -18,7 +18,13 @@ export interface TelegramHandlersOptions {
   logger: Logger
   /** Called after a successful_payment made an order paid (fulfilment is queued by then). */
   onPaymentApplied: (order: Order) => void
+  /** Called after a refunded_payment made an order refunded (its `order.refunded` job is queued by then). */
+  onRefundApplied: (order: Order) => void
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** How long a refunded_payment waits for an admin refund of the same order that is still being written. */
+const REFUND_WAIT_MS = 10_000
 
 /** Why a pre-checkout must be refused, or undefined to approve. The text is shown to the user by Telegram. */
 async function refusalReason(
@@ -107,6 +113,62 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
       return
     }
     if (result.applied) options.onPaymentApplied(result.order)
+  })
+
+  // A refund made elsewhere (the bot owner in Telegram), or the echo of our own refundStarPayment.
+  bot.on('message:refunded_payment', async (ctx: Context) => {
+    const refund = ctx.message!.refunded_payment!
+    const context = {
+      invoicePayload: refund.invoice_payload,
+      telegramPaymentChargeId: refund.telegram_payment_charge_id,
+    }
+    for (const deadline = Date.now() + REFUND_WAIT_MS; ; ) {
+      const claim = await store.claimRefund(refund.invoice_payload, REFUND_LEASE_MS)
+      if (!claim) {
+        logger.warn('refunded_payment for no known order', context)
+        return
+      }
+      if (claim.order.telegramPaymentChargeId !== refund.telegram_payment_charge_id) {
+        // Another charge of this order (a duplicate payment) was refunded: the order's own payment stands.
+        if (claim.state === 'claimed') await store.releaseRefund(claim.order.id)
+        logger.warn("refunded_payment for a charge that is not the order's payment", {
+          ...context,
+          orderChargeId: claim.order.telegramPaymentChargeId,
+        })
+        return
+      }
+      if (claim.state === 'refunded') return
+      if (claim.state === 'not_paid') {
+        logger.warn('refunded_payment for an order that is not paid', {
+          ...context,
+          status: claim.order.status,
+        })
+        return
+      }
+      if (claim.state === 'in_progress') {
+        // An admin refund of this order is between Telegram's answer and its write: let it finish.
+        // Past the wait, throwing answers 500 and Telegram delivers the update again later.
+        if (Date.now() > deadline)
+          throw new Error(
+            `a refund of order ${claim.order.id} is in progress; deliver refunded_payment again`,
+          )
+        await sleep(100)
+        continue
+      }
+      const result = await store.applyRefund(claim.order.id, {
+        source: 'telegram',
+        detail: {
+          telegramPaymentChargeId: refund.telegram_payment_charge_id,
+          amount: refund.total_amount,
+          currency: refund.currency,
+        },
+      })
+      if (result?.changed) {
+        orders.notifyChanged(result.order)
+        options.onRefundApplied(result.order)
+      }
+      return
+    }
   })
 
   return bot

@@ -76,4 +76,9 @@ export const migrations: readonly string[] = [
   );
   create index tma_pay_outbox_due_idx on tma_pay_outbox (next_attempt_at) where done_at is null;
   `,
+  // A refund being asked of Telegram: set while one request calls refundStarPayment, so a second
+  // request (or a refunded_payment message) does not race it. A lease: stale after a crash.
+  `
+  alter table tma_pay_orders add column refund_started_at timestamptz;
+  `,
 ]

@@ -10,6 +10,7 @@ import type {
   OutboxJob,
   PaymentRecord,
   PayStore,
+  RefundClaim,
 } from './types'
 
 type Row = Record<string, unknown>
@@ -308,6 +309,48 @@ export class SqlPayStore implements PayStore {
         [newEventId(), order.id],
       )
       return { order: orderFromRow(row!), applied: true }
+    })
+  }
+
+  async claimRefund(orderId: string, leaseMs: number): Promise<RefundClaim | undefined> {
+    return (await this.connection).transaction(async (tx) => {
+      const [row] = await tx.query('select * from tma_pay_orders where id = $1 for update', [orderId])
+      if (!row) return undefined
+      const order = orderFromRow(row)
+      if (order.status === 'refunded') return { state: 'refunded' as const, order }
+      if (order.status !== 'paid') return { state: 'not_paid' as const, order }
+      const started = row.refund_started_at == null ? undefined : Date.parse(iso(row.refund_started_at))
+      if (started !== undefined && started + leaseMs > Date.now())
+        return { state: 'in_progress' as const, order }
+      await tx.query('update tma_pay_orders set refund_started_at = $2 where id = $1', [orderId, new Date()])
+      return { state: 'claimed' as const, order }
+    })
+  }
+
+  async releaseRefund(orderId: string) {
+    await (await this.connection).query('update tma_pay_orders set refund_started_at = null where id = $1', [
+      orderId,
+    ])
+  }
+
+  async applyRefund(orderId: string, event: EventInput) {
+    return (await this.connection).transaction(async (tx) => {
+      const order = await lockOrder(tx, orderId)
+      if (!order) return undefined
+      const next = nextStatus(order.status, 'refunded')
+      if (next === undefined) return { order, changed: false }
+      const now = new Date()
+      const [row] = await tx.query(
+        `update tma_pay_orders set status = $2, updated_at = $3, refunded_at = $3, refund_started_at = null
+         where id = $1 returning *`,
+        [orderId, next, now],
+      )
+      await insertEvent(tx, orderId, next, event, now)
+      await tx.query(
+        `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.refunded') on conflict (order_id, type) do nothing`,
+        [newEventId(), orderId],
+      )
+      return { order: orderFromRow(row!), changed: true }
     })
   }
 

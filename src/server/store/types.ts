@@ -49,6 +49,12 @@ export interface OutboxJob {
 }
 
 /**
+ * What `claimRefund` found: `claimed` (this caller may refund; nobody else may until released or the
+ * lease ends), `not_paid`, `refunded` (already), or `in_progress` (another caller holds the claim).
+ */
+export type RefundClaim = { state: 'claimed' | 'not_paid' | 'refunded' | 'in_progress'; order: Order }
+
+/**
  * Persistence of the order service. Every method is atomic; two implementations share one SQL
  * schema: `pgliteStore` (embedded) and `postgresStore` (a server, for several instances).
  */
@@ -83,6 +89,19 @@ export interface PayStore {
   ): Promise<{ order: Order; changed: boolean; previous: OrderStatus } | undefined>
   /** Records a charge and makes its order paid, with its timeline event and fulfilment job, exactly once per charge. */
   recordPayment(payment: PaymentRecord): Promise<PaymentResult>
+  /**
+   * Claims the refund of a paid order for `leaseMs`, under a row lock, so one caller at a time asks
+   * Telegram for it. `undefined` when there is no such order.
+   */
+  claimRefund(orderId: string, leaseMs: number): Promise<RefundClaim | undefined>
+  /** Gives up a refund claim (Telegram refused the refund): the order stays paid. */
+  releaseRefund(orderId: string): Promise<void>
+  /**
+   * Makes a paid order refunded, with its timeline event, `refundedAt` and an `order.refunded`
+   * outbox job, in one transaction; clears any refund claim. `changed` is false when it was not paid
+   * (already refunded: nothing happens twice).
+   */
+  applyRefund(orderId: string, event: EventInput): Promise<{ order: Order; changed: boolean } | undefined>
   /** Takes the next due fulfilment job and leases it for `leaseMs`, so no other worker runs it meanwhile. */
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
   completeOutboxJob(jobId: string): Promise<void>

@@ -1,9 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite'
 import { fn } from 'storybook/test'
 import { PayButton } from 'tma-pay/react'
-import { fakeProducts } from 'tma-pay/testing'
 import { type FakeLoaded, fakeLoader, PayKit, ProductCard } from './helpers'
-import { payUntilBusy, payUntilSettled } from './states'
+import { stateStories } from './states'
 
 /**
  * Every state of the inline PayButton, in Telegram's light and dark themes, on the fake client
@@ -31,69 +30,23 @@ const meta = {
 export default meta
 type Story = StoryObj<typeof meta>
 
+const states = stateStories<Story>('inline')
 const dark = (story: Story): Story => ({ ...story, globals: { theme: 'dark' } })
 
 /** Before paying: the price comes from the server's catalog (`useProducts`). */
-export const Idle: Story = {}
+export const Idle: Story = states.Idle
 export const IdleDark = dark(Idle)
-
-/** The order is being created on the server (the fake never answers, so the state stays). */
-export const Creating: Story = {
-  loaders: [fakeLoader({ scenario: 'paid' }, 'createOrder')],
-  play: payUntilBusy('inline', 'Creating order…'),
-}
+export const Creating: Story = states.Creating
 export const CreatingDark = dark(Creating)
-
-/** Telegram's invoice is open (the user never closes it here). */
-export const AwaitingPayment: Story = {
-  loaders: [fakeLoader({ scenario: 'closed-mid-payment' })],
-  play: payUntilBusy('inline', 'Waiting for payment…'),
-}
+export const AwaitingPayment: Story = states.AwaitingPayment
 export const AwaitingPaymentDark = dark(AwaitingPayment)
-
-/** The invoice closed; the button waits for the server's word (which never comes here). */
-export const Confirming: Story = {
-  loaders: [fakeLoader({ scenario: 'paid' }, 'confirm')],
-  play: payUntilBusy('inline', 'Confirming payment…'),
-}
+export const Confirming: Story = states.Confirming
 export const ConfirmingDark = dark(Confirming)
-
-/** The server confirmed the payment; `onPaid` ran once. */
-export const Paid: Story = { play: payUntilSettled('inline', 'paid', 'Paid') }
+export const Paid: Story = states.Paid
 export const PaidDark = dark(Paid)
-
-/** The user closed the invoice, and the server agrees; the button offers another try. */
-export const Cancelled: Story = {
-  loaders: [fakeLoader({ scenario: 'cancelled' })],
-  play: payUntilSettled('inline', 'cancelled', 'Payment cancelled'),
-}
+export const Cancelled: Story = states.Cancelled
 export const CancelledDark = dark(Cancelled)
-
-// A product the server no longer sells: creating the order fails with the server's own message.
-const retired = {
-  id: 'retired-scroll',
-  title: 'Retired Scroll',
-  description: 'No longer sold.',
-  amount: 30,
-  active: false,
-}
-
-/** The server refused the order: its message is shown, and the button offers a retry. */
-export const Failed: Story = {
-  args: { productId: undefined, product: { id: retired.id, amount: retired.amount } },
-  loaders: [fakeLoader({ scenario: 'paid', products: [...fakeProducts, retired] })],
-  play: payUntilSettled(
-    'inline',
-    'failed',
-    'Payment failed: Product "retired-scroll" is not for sale now.',
-    'Pay ⭐ 30',
-  ),
-}
+export const Failed: Story = states.Failed
 export const FailedDark = dark(Failed)
-
-/** The order expired before it was paid. */
-export const Expired: Story = {
-  loaders: [fakeLoader({ scenario: 'expired' })],
-  play: payUntilSettled('inline', 'expired', 'Payment expired'),
-}
+export const Expired: Story = states.Expired
 export const ExpiredDark = dark(Expired)

@@ -3,7 +3,7 @@ import { init } from '@tma.js/sdk'
 import { useEffect } from 'react'
 import { expect, fn, waitFor } from 'storybook/test'
 import { PayButton, type PayButtonProps } from 'tma-pay/react'
-import { fakeProducts, type MockMiniApp, mockMiniApp } from 'tma-pay/testing'
+import { type MockMiniApp, mockMiniApp } from 'tma-pay/testing'
 import {
   type FakeLoaded,
   fakeLoader,
@@ -13,7 +13,7 @@ import {
   ProductCard,
   useTick,
 } from './helpers'
-import { expectAnnounced, flowTimeout, payUntilBusy, payUntilSettled } from './states'
+import { expectAnnounced, flowTimeout, stateStories } from './states'
 
 /**
  * Every state of PayButton's `main-button` variant, in Telegram's light and dark themes. This variant draws
@@ -44,68 +44,25 @@ const meta = {
 export default meta
 type Story = StoryObj<typeof meta>
 
+const states = stateStories<Story>('main-button')
 const dark = (story: Story): Story => ({ ...story, globals: { theme: 'dark' } })
 
 /** The MainButton shows the price from the server's catalog. */
-export const Idle: Story = {}
+export const Idle: Story = states.Idle
 export const IdleDark = dark(Idle)
-
-/** Creating the order: the MainButton shows its loader and takes no taps. */
-export const Creating: Story = {
-  loaders: [fakeLoader({ scenario: 'paid' }, 'createOrder')],
-  play: payUntilBusy('main-button', 'Creating order…'),
-}
+export const Creating: Story = states.Creating
 export const CreatingDark = dark(Creating)
-
-/** Telegram's invoice is open. */
-export const AwaitingPayment: Story = {
-  loaders: [fakeLoader({ scenario: 'closed-mid-payment' })],
-  play: payUntilBusy('main-button', 'Waiting for payment…'),
-}
+export const AwaitingPayment: Story = states.AwaitingPayment
 export const AwaitingPaymentDark = dark(AwaitingPayment)
-
-/** The invoice closed; waiting for the server's word. */
-export const Confirming: Story = {
-  loaders: [fakeLoader({ scenario: 'paid' }, 'confirm')],
-  play: payUntilBusy('main-button', 'Confirming payment…'),
-}
+export const Confirming: Story = states.Confirming
 export const ConfirmingDark = dark(Confirming)
-
-/** Paid: the MainButton says so and is disabled. */
-export const Paid: Story = { play: payUntilSettled('main-button', 'paid', 'Paid') }
+export const Paid: Story = states.Paid
 export const PaidDark = dark(Paid)
-
-export const Cancelled: Story = {
-  loaders: [fakeLoader({ scenario: 'cancelled' })],
-  play: payUntilSettled('main-button', 'cancelled', 'Payment cancelled'),
-}
+export const Cancelled: Story = states.Cancelled
 export const CancelledDark = dark(Cancelled)
-
-const retired = {
-  id: 'retired-scroll',
-  title: 'Retired Scroll',
-  description: 'No longer sold.',
-  amount: 30,
-  active: false,
-}
-
-/** The server refused the order: its message is announced, and the MainButton offers a retry. */
-export const Failed: Story = {
-  args: { productId: undefined, product: { id: retired.id, amount: retired.amount } },
-  loaders: [fakeLoader({ scenario: 'paid', products: [...fakeProducts, retired] })],
-  play: payUntilSettled(
-    'main-button',
-    'failed',
-    'Payment failed: Product "retired-scroll" is not for sale now.',
-    'Pay ⭐ 30',
-  ),
-}
+export const Failed: Story = states.Failed
 export const FailedDark = dark(Failed)
-
-export const Expired: Story = {
-  loaders: [fakeLoader({ scenario: 'expired' })],
-  play: payUntilSettled('main-button', 'expired', 'Payment expired'),
-}
+export const Expired: Story = states.Expired
 export const ExpiredDark = dark(Expired)
 
 // ---- The real MainButton path: @tma.js/sdk over a mocked Telegram client ----------------------------------

@@ -1,12 +1,18 @@
 // The play functions of the PayButton state stories, for both variants: tap Pay the way the variant is
 // tapped (the inline button, or Telegram's MainButton), then wait for the state the story shows.
+import type { StoryObj } from '@storybook/react-vite'
 import { expect, userEvent, waitFor, within } from 'storybook/test'
+import type { PayButton } from 'tma-pay/react'
+import { fakeProducts } from 'tma-pay/testing'
+import { fakeLoader } from './helpers'
 
 type Variant = 'inline' | 'main-button'
 
+export type PayButtonStory = StoryObj<typeof PayButton>
+
 interface PlayContext {
   canvasElement: HTMLElement
-  args: Record<string, unknown>
+  args: { onPaid?: unknown; onError?: unknown; onSettled?: unknown }
 }
 
 /** Long enough for a whole payment on the fake client (about 0.6 s) on a busy CI machine. */
@@ -55,3 +61,78 @@ export const payUntilSettled =
     else await expect(args.onPaid).not.toHaveBeenCalled()
     if (result === 'failed') await expect(args.onError).toHaveBeenCalledOnce()
   }
+
+type StateName =
+  | 'Idle'
+  | 'Creating'
+  | 'AwaitingPayment'
+  | 'Confirming'
+  | 'Paid'
+  | 'Cancelled'
+  | 'Failed'
+  | 'Expired'
+
+/**
+ * Every PayButton state, the same for both variants: only how Pay is tapped and where the state shows
+ * differ. `Story` is the calling file's story type (its meta's args carry `fn()` mocks).
+ */
+export function stateStories<Story>(variant: Variant): Record<StateName, Story> {
+  /** Before paying: the price comes from the server's catalog (`useProducts`). */
+  const Idle: PayButtonStory = {}
+
+  /** The order is being created on the server (the fake never answers, so the state stays). */
+  const Creating: PayButtonStory = {
+    loaders: [fakeLoader({ scenario: 'paid' }, 'createOrder')],
+    play: payUntilBusy(variant, 'Creating order…'),
+  }
+
+  /** Telegram's invoice is open (the user never closes it here). */
+  const AwaitingPayment: PayButtonStory = {
+    loaders: [fakeLoader({ scenario: 'closed-mid-payment' })],
+    play: payUntilBusy(variant, 'Waiting for payment…'),
+  }
+
+  /** The invoice closed; the button waits for the server's word (which never comes here). */
+  const Confirming: PayButtonStory = {
+    loaders: [fakeLoader({ scenario: 'paid' }, 'confirm')],
+    play: payUntilBusy(variant, 'Confirming payment…'),
+  }
+
+  /** The server confirmed the payment; `onPaid` ran once. */
+  const Paid: PayButtonStory = { play: payUntilSettled(variant, 'paid', 'Paid') }
+
+  /** The user closed the invoice, and the server agrees; the button offers another try. */
+  const Cancelled: PayButtonStory = {
+    loaders: [fakeLoader({ scenario: 'cancelled' })],
+    play: payUntilSettled(variant, 'cancelled', 'Payment cancelled'),
+  }
+
+  // A product the server no longer sells: creating the order fails with the server's own message.
+  const retired = {
+    id: 'retired-scroll',
+    title: 'Retired Scroll',
+    description: 'No longer sold.',
+    amount: 30,
+    active: false,
+  }
+
+  /** The server refused the order: its message is shown, and the button offers a retry. */
+  const Failed: PayButtonStory = {
+    args: { productId: undefined, product: { id: retired.id, amount: retired.amount } },
+    loaders: [fakeLoader({ scenario: 'paid', products: [...fakeProducts, retired] })],
+    play: payUntilSettled(
+      variant,
+      'failed',
+      'Payment failed: Product "retired-scroll" is not for sale now.',
+      'Pay ⭐ 30',
+    ),
+  }
+
+  /** The order expired before it was paid. */
+  const Expired: PayButtonStory = {
+    loaders: [fakeLoader({ scenario: 'expired' })],
+    play: payUntilSettled(variant, 'expired', 'Payment expired'),
+  }
+  const stories = { Idle, Creating, AwaitingPayment, Confirming, Paid, Cancelled, Failed, Expired }
+  return stories as Record<StateName, unknown> as Record<StateName, Story>
+}

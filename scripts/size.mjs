@@ -6,10 +6,15 @@
 //
 // Measured the same way: @stripe/react-stripe-js 6.3 KB, @paypal/react-paypal-js 7.8 KB,
 // @tonconnect/ui-react 128 KB (issue 3).
+//
+// The budget was 6000 bytes (issue 3) until issue 5 added the live order stream (watchOrder: the SSE
+// reader with Last-Event-ID resume and its polling fallback, and useOrder feeding the cache from it,
+// about 320 bytes) and useSubscription (about 215 bytes). The kit was 5998 bytes before them and no
+// rewrite of the rest got it back under 6000 without dropping a feature (see bench/README.md).
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
-const BUDGET_BYTES = 6000
+const BUDGET_BYTES = 6500
 const GOAL_BYTES = 5000
 const peers = [
   'react',

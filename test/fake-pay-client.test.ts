@@ -289,6 +289,28 @@ describe('createFakePayClient', () => {
     expect(fake.orders).toHaveLength(1)
   })
 
+  it('keeps a paid subscription that can be canceled and re-enabled', async () => {
+    const { fake, checkout } = setup('paid')
+    expect(await fake.listSubscriptions()).toEqual([])
+    const book = await checkout.pay('magic-book')
+    const pass = await checkout.pay('wizard-pass')
+    const [subscription] = await fake.listSubscriptions()
+    expect(subscription).toMatchObject({
+      orderId: pass.order?.id,
+      productId: 'wizard-pass',
+      active: true,
+      canceled: false,
+    })
+    expect(Date.parse(subscription!.expiresAt!) - Date.now()).toBeGreaterThan(2_591_000_000)
+    expect((await fake.setSubscriptionCanceled(pass.order!.id, true)).subscription?.canceled).toBe(true)
+    expect((await fake.listSubscriptions())[0]).toMatchObject({ active: true, canceled: true })
+    expect((await fake.setSubscriptionCanceled(pass.order!.id, false)).subscription?.canceled).toBe(false)
+    await expect(fake.setSubscriptionCanceled(book.order!.id, true)).rejects.toMatchObject({
+      code: 'invalid_state',
+      status: 409,
+    })
+  })
+
   it('rejects an invoice it did not make', async () => {
     const fake = createFakePayClient()
     await expect(

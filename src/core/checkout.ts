@@ -1,13 +1,12 @@
 import { newIdempotencyKey, type PayClient } from './client'
 import { PayError } from './errors'
-import type { Order } from './order'
+import type { ClientInvoiceStatus, Order } from './order'
 import type { PaymentResult, PaymentState } from './payment-state'
 import {
   createPendingPaymentStore,
   type PendingPaymentStore,
   type PendingPaymentStoreOptions,
 } from './pending-payment'
-import { sleep } from './sleep'
 import { isSettled } from './status'
 import { type InvoiceOutcome, sdkTelegramBridge, type TelegramBridge } from './telegram-bridge'
 
@@ -28,7 +27,9 @@ export interface CheckoutOptions {
   telegram?: TelegramBridge
   /** Longest wait for `invoice_closed` before asking the server instead, in ms. Default 600000 (10 minutes). */
   invoiceTimeoutMs?: number
-  /** First delay between order checks while confirming, in ms; it grows to `pollMaxMs`. Default 1000. */
+  /** Watch the order over its live stream while confirming, and poll only when the stream fails. Default true. */
+  live?: boolean
+  /** First delay between order checks while confirming without a stream, in ms; it grows to `pollMaxMs`. Default 1000. */
   pollInitialMs?: number
   /** Longest delay between order checks while confirming, in ms. Default 5000. */
   pollMaxMs?: number
@@ -67,13 +68,14 @@ export interface Checkout {
 
 /** Creates the framework-free checkout: the whole payment flow over a pay client and Telegram. */
 export function createCheckout(options: CheckoutOptions): Checkout {
-  const { client } = options
-  const telegram = options.telegram ?? sdkTelegramBridge
-  const pendingStore = options.pendingStore ?? createPendingPaymentStore({ storage: options.storage })
-  const invoiceTimeoutMs = options.invoiceTimeoutMs ?? 600_000
-  const pollInitialMs = options.pollInitialMs ?? 1000
-  const pollMaxMs = options.pollMaxMs ?? 5000
-  const clearPending = () => pendingStore.getState().clear()
+  const {
+    client,
+    telegram = sdkTelegramBridge,
+    pendingStore = createPendingPaymentStore(options),
+    invoiceTimeoutMs = 600_000,
+  } = options
+  const stored = () => pendingStore.getState()
+  const clearPending = () => stored().clear()
 
   function createPayment(): PaymentController {
     let state: PaymentState = { status: 'idle' }
@@ -93,36 +95,38 @@ export function createCheckout(options: CheckoutOptions): Checkout {
       return result
     }
 
-    // Polls the order until the server settles it, then ends the flow with the server's word.
-    // Network trouble just means asking again later.
+    // Watches the order until the server settles it (live, or polling when there is no stream), then
+    // ends the flow with the server's word.
     async function confirm(order: Order, signal: AbortSignal): Promise<PaymentResult> {
-      let current = order
-      let delay = pollInitialMs
-      while (!isSettled(current.status)) {
-        await sleep(delay, signal)
-        delay = Math.min(pollMaxMs, Math.round(delay * 1.5))
-        try {
-          current = await client.getOrder(current.id, { signal })
-        } catch (error) {
-          signal.throwIfAborted()
-          if (error instanceof PayError && !error.retryable) throw error
-        }
-      }
-      if (pendingStore.getState().pending?.orderId === current.id) clearPending()
+      const current = isSettled(order.status)
+        ? order
+        : // The checkout's `live` and poll options are watchOrder's; it reads only those and the signal.
+          await client.watchOrder(order.id, () => {}, { ...options, signal })
+      if (stored().pending?.orderId === current.id) clearPending()
       const { status } = current
-      if (status === 'paid' || status === 'expired' || status === 'cancelled')
-        return settle({ status, order: current }, signal)
-      const message = status === 'refunded' ? 'The payment was refunded.' : 'The payment did not go through.'
       return settle(
-        { status: 'failed', order: current, error: new PayError('payment_failed', message) },
+        status === 'failed' || status === 'refunded'
+          ? {
+              status: 'failed',
+              order: current,
+              error: new PayError(
+                'payment_failed',
+                status === 'failed' ? 'The payment did not go through.' : 'The payment was refunded.',
+              ),
+            }
+          : // Settled, so paid, cancelled or expired.
+            ({ status, order: current } as PaymentResult),
         signal,
       )
     }
 
     async function openAndConfirm(order: Order, signal: AbortSignal): Promise<PaymentResult> {
+      // The client's word is a hint: the server answers with what the order really is.
+      const hint = (status: ClientInvoiceStatus) =>
+        client.reportClientStatus(order.id, status, { signal }).catch(() => undefined)
       setState({ status: 'awaiting_payment', order }, signal)
       // Awaited, so this hint cannot overtake the closing hint below.
-      await client.reportClientStatus(order.id, 'pending', { signal }).catch(() => undefined)
+      await hint('pending')
       let outcome: InvoiceOutcome
       try {
         // reset() must end the flow now, not when the invoice closes (maybe minutes later).
@@ -138,83 +142,72 @@ export function createCheckout(options: CheckoutOptions): Checkout {
         throw error
       }
       setState({ status: 'confirming', order, invoiceStatus: outcome }, signal)
-      let current = order
-      // The client's word is a hint: the server answers with what the order really is.
-      if (outcome !== 'unknown')
-        current =
-          (await client.reportClientStatus(order.id, outcome, { signal }).catch(() => undefined)) ?? current
-      return confirm(current, signal)
+      return confirm((outcome !== 'unknown' && (await hint(outcome))) || order, signal)
     }
 
-    function fail(error: unknown, signal: AbortSignal, order?: Order): PaymentResult {
-      signal.throwIfAborted()
-      const payError =
-        error instanceof PayError
-          ? error
-          : new PayError('internal', String((error as Error)?.message ?? error), { cause: error })
-      if (payError.code === 'aborted') throw payError
-      return settle({ status: 'failed', order, error: payError }, signal)
-    }
-
-    function run(work: (signal: AbortSignal) => Promise<PaymentResult>): Promise<PaymentResult> {
+    // One flow at a time: while one is under way, pay() and resume() return it. A failure ends it as a
+    // `failed` result with the order it got to; a stopped flow rejects with the `aborted` PayError.
+    function run(work: (signal: AbortSignal, seen: { order?: Order }) => Promise<PaymentResult>) {
+      if (running) return running
       const { signal } = abort
-      running = work(signal).finally(() => {
-        if (!signal.aborted) running = undefined
-      })
+      const seen: { order?: Order } = {}
+      running = work(signal, seen)
+        .catch((error) => {
+          signal.throwIfAborted()
+          const payError =
+            error instanceof PayError
+              ? error
+              : new PayError('internal', String(error?.message ?? error), { cause: error })
+          if (payError.code === 'aborted') throw payError
+          return settle({ status: 'failed', order: seen.order, error: payError }, signal)
+        })
+        .finally(() => {
+          if (!signal.aborted) running = undefined
+        })
       return running
     }
 
-    const controller: PaymentController = {
+    return {
       getState: () => state,
       subscribe(listener) {
         listeners.add(listener)
         return () => listeners.delete(listener)
       },
       pay(input) {
-        if (running) return running
         const payInput = typeof input === 'string' ? { productId: input } : input
-        return run(async (signal) => {
-          let order: Order | undefined
-          try {
-            setState({ status: 'creating', productId: payInput.productId }, signal)
-            const idempotencyKey = newIdempotencyKey()
-            order = await client.createOrder(payInput, { idempotencyKey, signal })
-            // Persist before hand-off: if the app dies while the invoice is open, the next launch resumes.
-            pendingStore.getState().save({
-              orderId: order.id,
-              idempotencyKey,
-              invoiceUrl: order.invoiceUrl,
-              productId: order.productId,
-              startedAt: new Date().toISOString(),
-            })
-            return await openAndConfirm(order, signal)
-          } catch (error) {
-            return fail(error, signal, order)
-          }
+        return run(async (signal, seen) => {
+          setState({ status: 'creating', productId: payInput.productId }, signal)
+          const idempotencyKey = newIdempotencyKey()
+          const order = await client.createOrder(payInput, { idempotencyKey, signal })
+          seen.order = order
+          // Persist before hand-off: if the app dies while the invoice is open, the next launch resumes.
+          stored().save({
+            orderId: order.id,
+            idempotencyKey,
+            invoiceUrl: order.invoiceUrl,
+            productId: order.productId,
+            startedAt: new Date().toISOString(),
+          })
+          return openAndConfirm(order, signal)
         })
       },
       resume() {
-        if (running) return running
-        const pending = pendingStore.getState().pending
-        if (!pending) return Promise.resolve(null)
-        return run(async (signal) => {
-          let order: Order | undefined
-          try {
-            order = await client.getOrder(pending.orderId, { signal })
-            // A settled order just shows its result; one being paid right now is only watched.
-            if (order.status === 'processing')
-              setState({ status: 'confirming', order, invoiceStatus: 'unknown' }, signal)
-            else if (!isSettled(order.status)) return await openAndConfirm(order, signal)
-            return await confirm(order, signal)
-          } catch (error) {
+        const saved = stored().pending
+        if (!(running || saved)) return Promise.resolve(null)
+        return run(async (signal, seen) => {
+          const order = await client.getOrder(saved!.orderId, { signal }).catch((error) => {
             // The server no longer knows the order: nothing to resume.
-            if (!order && error instanceof PayError && error.code === 'not_found') {
-              clearPending()
-              setState({ status: 'idle' }, signal)
-              return null as never
-            }
-            return fail(error, signal, order)
-          }
+            if ((error as PayError)?.code !== 'not_found') throw error
+            clearPending()
+            setState({ status: 'idle' }, signal)
+          })
+          if (!order) return null as never
+          seen.order = order
+          // A settled order just shows its result; one being paid right now is only watched.
+          if (order.status === 'processing')
+            setState({ status: 'confirming', order, invoiceStatus: 'unknown' }, signal)
+          else if (!isSettled(order.status)) return openAndConfirm(order, signal)
+          return confirm(order, signal)
         }) as Promise<PaymentResult | null>
       },
       reset() {
@@ -224,31 +217,31 @@ export function createCheckout(options: CheckoutOptions): Checkout {
         setState({ status: 'idle' }, abort.signal)
       },
     }
-    return controller
   }
 
   // The vanilla calls share one controller, so a double call makes one order.
   let shared: PaymentController | undefined
   const sharedPayment = () => (shared ??= createPayment())
+  const withCallback = async <T>(result: Promise<T>, callback?: (result: T) => void) => {
+    const value = await result
+    callback?.(value)
+    return value
+  }
 
   return {
     client,
     pendingStore,
     createPayment,
-    async pay(input, callback) {
-      const result = await sharedPayment().pay(input)
-      callback?.(result)
-      return result
-    },
+    pay: (input, callback) => withCallback(sharedPayment().pay(input), callback),
     queryOrder: (orderId) => client.getOrder(orderId),
-    async resumePayment(callback) {
-      const result = await sharedPayment()
-        .resume()
-        .catch(() => null)
-      callback?.(result)
-      return result
-    },
-    hasPendingPayment: () => pendingStore.getState().pending !== null,
+    resumePayment: (callback) =>
+      withCallback(
+        sharedPayment()
+          .resume()
+          .catch(() => null),
+        callback,
+      ),
+    hasPendingPayment: () => !!stored().pending,
     discardPendingPayment: clearPending,
   }
 }

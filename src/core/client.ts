@@ -7,8 +7,10 @@ import type {
   OrderTimeline,
   Page,
   Product,
+  Subscription,
 } from './order'
 import { sleep } from './sleep'
+import { isSettled } from './status'
 
 export interface PayClientOptions {
   /** Where the pay server is mounted, e.g. `/api/pay` or `https://shop.example/api/pay`. */
@@ -24,7 +26,7 @@ export interface PayClientOptions {
   retries?: number
   /** First retry delay in ms, doubled on each retry. Default 300. */
   retryDelayMs?: number
-  /** Per-request timeout in ms. Default 15000. */
+  /** Per-request timeout in ms; a live order stream with no byte (not even a heartbeat) for twice this is reopened. Default 15000. */
   timeoutMs?: number
 }
 
@@ -38,6 +40,15 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
+export interface WatchOrderOptions extends RequestOptions {
+  /** Use the live stream; false polls from the start. Default true. */
+  live?: boolean
+  /** First delay between polls, in ms; it grows by half on each poll up to `pollMaxMs`. Default 1000. */
+  pollInitialMs?: number
+  /** Longest delay between polls, in ms. Default 5000. */
+  pollMaxMs?: number
+}
+
 /** The HTTP API of the pay server as typed calls. Every failure is a `PayError`. */
 export interface PayClient {
   readonly baseUrl: string
@@ -48,6 +59,18 @@ export interface PayClient {
   getTimeline(orderId: string, options?: RequestOptions): Promise<OrderTimeline>
   /** Records what `invoice_closed` said. A hint only: the server decides what the order is. */
   reportClientStatus(orderId: string, status: ClientInvoiceStatus, options?: RequestOptions): Promise<Order>
+  /** The user's paid subscriptions (`GET /subscriptions`), newest first. */
+  listSubscriptions(options?: RequestOptions): Promise<Subscription[]>
+  /** Turns a subscription's renewals off (`true`) or back on (`POST /orders/:id/subscription`); the updated order. */
+  setSubscriptionCanceled(orderId: string, canceled: boolean, options?: RequestOptions): Promise<Order>
+  /**
+   * Watches an order until it settles and resolves with it. Over the live stream
+   * (`GET /orders/:id/stream`), `onOrder` gets the order now and on every change, once each and in
+   * order, across reconnects (`Last-Event-ID`). When no stream can be had (refused, `retries` broken
+   * connections, no byte for twice `timeoutMs`), it polls `GET /orders/:id` with backoff instead. Rejects on
+   * a 4xx (the order is not the user's, or gone) or an abort.
+   */
+  watchOrder(orderId: string, onOrder: (order: Order) => void, options?: WatchOrderOptions): Promise<Order>
 }
 
 /** A fresh idempotency key for one payment attempt. */
@@ -55,58 +78,63 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID()
 }
 
+// startingAfter → starting_after, and so on: the server's query names are the params in snake case.
 function toQuery(params: ListOrdersParams): string {
   const query = new URLSearchParams()
-  if (params.status) query.set('status', params.status)
-  if (params.limit !== undefined) query.set('limit', String(params.limit))
-  if (params.startingAfter) query.set('starting_after', params.startingAfter)
-  if (params.createdGte) query.set('created_gte', params.createdGte)
-  if (params.createdLte) query.set('created_lte', params.createdLte)
-  const text = query.toString()
-  return text ? `?${text}` : ''
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined)
+      query.set(
+        name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
+        value,
+      )
+  const text = `${query}`
+  return text && `?${text}`
 }
 
 /** Creates the typed client of the pay server's HTTP API. */
 export function createPayClient(options: PayClientOptions): PayClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '')
-  const retries = options.retries ?? 3
-  const retryDelayMs = options.retryDelayMs ?? 300
-  const timeoutMs = options.timeoutMs ?? 15_000
+  const { retries = 3, retryDelayMs = 300, timeoutMs = 15_000 } = options
+
+  // Every request carries the init data as it is now (restored meanwhile, it is picked up) and ends by
+  // the caller's signal or the deadline, whichever comes first. A body makes it a POST.
+  const send = (
+    path: string,
+    deadline: AbortSignal,
+    signal?: AbortSignal,
+    headers?: Record<string, string>,
+    body?: object,
+  ) => {
+    const initData = typeof options.initData === 'function' ? options.initData() : options.initData
+    return (options.fetch ?? globalThis.fetch)(baseUrl + path, {
+      method: body && 'POST',
+      headers: {
+        ...headers,
+        ...(initData && { authorization: `tma ${initData}` }),
+        ...(body && { 'content-type': 'application/json' }),
+      },
+      body: body && JSON.stringify(body),
+      signal: AbortSignal.any([signal ?? deadline, deadline]),
+    })
+  }
 
   // Every call is safe to repeat (GETs, status hints, and creation with its idempotency key), so network
   // trouble and 5xx answers are retried with backoff. A rate-limited answer is not: retrying only prolongs it.
   async function request<T>(
-    method: string,
     path: string,
     { signal }: RequestOptions = {},
     body?: object,
     headers?: Record<string, string>,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      // Read on every attempt: init data restored meanwhile is picked up.
-      const initData = typeof options.initData === 'function' ? options.initData() : options.initData
-      const timeout = AbortSignal.timeout(timeoutMs)
+    for (let attempt = 0; ; ) {
+      const deadline = AbortSignal.timeout(timeoutMs)
       try {
-        const response = await (options.fetch ?? globalThis.fetch)(baseUrl + path, {
-          method,
-          headers: {
-            ...headers,
-            ...(initData && { authorization: `tma ${initData}` }),
-            ...(body && { 'content-type': 'application/json' }),
-          },
-          body: body && JSON.stringify(body),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        }).catch((cause) => {
+        const response = await send(path, deadline, signal, headers, body).catch((cause) => {
           if (signal?.aborted) throw cause
-          if (timeout.aborted)
-            throw new PayError(
-              'timeout',
-              `No answer from the pay server to ${method} ${path} in ${timeoutMs} ms.`,
-              { cause },
-            )
+          const timedOut = deadline.aborted
           throw new PayError(
-            'network_error',
-            `Could not reach the pay server at ${baseUrl}: check the network and baseUrl.`,
+            timedOut ? 'timeout' : 'network_error',
+            `${timedOut ? `No answer in ${timeoutMs} ms from` : 'Could not reach'} the pay server at ${baseUrl}: check the network and baseUrl.`,
             { cause },
           )
         })
@@ -119,26 +147,93 @@ export function createPayClient(options: PayClientOptions): PayClient {
         if (!response.ok) throw payErrorFromBody(response.status, parsed)
         return parsed as T
       } catch (error) {
-        const retryable = error instanceof PayError && error.retryable && error.code !== 'rate_limited'
-        if (!retryable || attempt >= retries) throw error
+        // Only PayErrors are retryable; anything else reads `undefined` here.
+        if (
+          !(error as PayError).retryable ||
+          (error as PayError).code === 'rate_limited' ||
+          ++attempt >= retries
+        )
+          throw error
         await sleep(retryDelayMs * 2 ** (attempt - 1), signal)
       }
     }
   }
 
-  const orderPath = (orderId: string) => `/orders/${encodeURIComponent(orderId)}`
+  const orderPath = (orderId: string, rest = '') => `/orders/${encodeURIComponent(orderId)}${rest}`
 
   return {
     baseUrl,
-    listProducts: async (opts) => (await request<{ data: Product[] }>('GET', '/products', opts)).data,
+    listProducts: async (opts) => (await request<{ data: Product[] }>('/products', opts)).data,
     createOrder: (input, opts) =>
-      request('POST', '/orders', opts, input, {
-        'idempotency-key': opts?.idempotencyKey ?? newIdempotencyKey(),
-      }),
-    getOrder: (orderId, opts) => request('GET', orderPath(orderId), opts),
-    listOrders: (params = {}, opts) => request('GET', `/orders${toQuery(params)}`, opts),
-    getTimeline: (orderId, opts) => request('GET', `${orderPath(orderId)}/timeline`, opts),
+      request('/orders', opts, input, { 'idempotency-key': opts?.idempotencyKey ?? newIdempotencyKey() }),
+    getOrder: (orderId, opts) => request(orderPath(orderId), opts),
+    listOrders: (params = {}, opts) => request(`/orders${toQuery(params)}`, opts),
+    getTimeline: (orderId, opts) => request(orderPath(orderId, '/timeline'), opts),
     reportClientStatus: (orderId, status, opts) =>
-      request('POST', `${orderPath(orderId)}/client-status`, opts, { status }),
+      request(orderPath(orderId, '/client-status'), opts, { status }),
+    listSubscriptions: async (opts) => (await request<{ data: Subscription[] }>('/subscriptions', opts)).data,
+    setSubscriptionCanceled: (orderId, canceled, opts) =>
+      request(orderPath(orderId, '/subscription'), opts, { canceled }),
+    async watchOrder(orderId, onOrder, { signal, live = true, pollInitialMs = 1000, pollMaxMs = 5000 } = {}) {
+      let lastEventId = ''
+      // Shows an order; true once it is settled.
+      const show = (order: Order) => {
+        onOrder(order)
+        return isSettled(order.status)
+      }
+      // The live stream while it works: a dropped connection is resumed after the last event seen.
+      for (let failures = live ? 0 : retries; failures < retries; ) {
+        // No byte for twice timeoutMs (the server's heartbeat comes every 10 s by default): the stream is stuck.
+        const stalled = new AbortController()
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const rearm = () => {
+          clearTimeout(timer)
+          timer = setTimeout(() => stalled.abort(), 2 * timeoutMs)
+        }
+        try {
+          rearm()
+          const response = await send(
+            orderPath(orderId, '/stream'),
+            stalled.signal,
+            signal,
+            lastEventId ? { 'last-event-id': lastEventId } : {},
+          )
+          // Any refusal (an older server without streams, a proxy) leaves polling to find out more.
+          if (!response.ok) break
+          const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+          let buffer = ''
+          for (let read = await reader.read(); !read.done; read = await reader.read()) {
+            rearm()
+            // Whole events end with a blank line; our server's own format (heartbeat comments and the
+            // `retry:` line match nothing). What follows the last blank line may be half an event, kept.
+            buffer += read.value
+            for (const [, id, data] of buffer.matchAll(/^id: (\d+)\nevent: order\ndata: (.+)\n\n/gm)) {
+              lastEventId = id!
+              failures = 0
+              const order = JSON.parse(data!)
+              if (show(order)) return order
+            }
+            buffer = buffer.replace(/.*\n\n/s, '')
+          }
+        } catch {
+          if (signal?.aborted) throw signal.reason
+        } finally {
+          clearTimeout(timer)
+        }
+        // Ended before the order settled, or broke: try again a little later.
+        await sleep(retryDelayMs * 2 ** failures++, signal)
+      }
+      // No stream to be had: poll with backoff. Network trouble means asking again later; a 4xx ends it.
+      for (let delay = pollInitialMs; ; delay = Math.min(pollMaxMs, delay * 1.5)) {
+        await sleep(delay, signal)
+        try {
+          const order = await request<Order>(orderPath(orderId), { signal })
+          if (show(order)) return order
+        } catch (error) {
+          signal?.throwIfAborted()
+          if (!(error as PayError).retryable) throw error
+        }
+      }
+    },
   }
 }

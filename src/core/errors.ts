@@ -13,6 +13,7 @@ export type PayErrorCode =
   | 'invalid_state'
   | 'rate_limited'
   | 'telegram_error'
+  | 'provider_token_missing'
   | 'network_error'
   | 'timeout'
   | 'invoice_unavailable'
@@ -38,17 +39,18 @@ export class PayError extends Error {
   constructor(
     code: PayErrorCode,
     message: string,
-    { status, details, cause }: { status?: number; details?: unknown; cause?: unknown } = {},
+    options: { status?: number; details?: unknown; cause?: unknown } = {},
   ) {
-    // No `cause` key at all when there is none, as a plain Error has.
-    super(message, cause === undefined ? undefined : { cause })
+    // Error reads `cause` only when the key is there: no `cause` at all when there is none, as a plain Error has.
+    super(message, options)
     this.code = code
-    this.status = status ?? 0
-    this.details = details
+    this.status = options.status ?? 0
+    this.details = options.details
   }
 
-  /** Network failures and 5xx answers may succeed on a retry; 4xx answers will not. */
+  /** Network failures and 5xx answers may succeed on a retry; 4xx answers will not, nor will a server missing its provider token. */
   get retryable(): boolean {
+    if (this.code === 'provider_token_missing') return false
     return (
       this.code === 'network_error' || this.code === 'timeout' || this.status >= 500 || this.status === 429
     )

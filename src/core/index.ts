@@ -26,6 +26,7 @@ export type {
   OrderTimeline,
   Page,
   Product,
+  Subscription,
   TimelineSource,
 } from './order'
 export { isPaymentInFlight, type PaymentResult, type PaymentState, type PaymentStatus } from './payment-state'

@@ -27,6 +27,20 @@ export interface OrderSubscription {
   canceled?: boolean
 }
 
+/** A subscription order as `GET /subscriptions` shows it (what `useSubscription` reads). */
+export interface Subscription {
+  orderId: string
+  productId: string
+  /** Seconds between renewals (2592000). */
+  period: number
+  /** Paid (not refunded) and `expiresAt` still ahead. A canceled subscription stays active until it expires. */
+  active: boolean
+  /** End of the period paid for; every renewal moves it one period on. */
+  expiresAt?: string
+  /** True once the user turned renewals off; the period paid for still runs. */
+  canceled: boolean
+}
+
 export interface Order {
   /** `ord_` followed by a time-sortable unique id. */
   id: string

@@ -29,34 +29,28 @@ export interface PendingPaymentStoreOptions {
 /** The store; `store.persist.hasHydrated()` / `onFinishHydration()` tell when an async storage was read. */
 export type PendingPaymentStore = Mutate<StoreApi<PendingPaymentState>, [['zustand/persist', unknown]]>
 
-const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0
-
-type Stored = Partial<Record<keyof PendingPayment, unknown>>
+const fields = ['orderId', 'idempotencyKey', 'invoiceUrl', 'productId', 'startedAt'] as const
 
 /** Reads what storage held; anything malformed is dropped, never trusted and never a crash. */
 function parsePending(value: unknown, maxAgeMs: number): PendingPayment | null {
-  const { orderId, idempotencyKey, invoiceUrl, productId, startedAt } = (value ?? {}) as Stored
-  if (![orderId, idempotencyKey, invoiceUrl, productId, startedAt].every(isString)) return null
-  // An unreadable date makes the age NaN, which fails this check too.
-  const age = Date.now() - Date.parse(startedAt as string)
-  if (!(age <= maxAgeMs)) return null
-  return { orderId, idempotencyKey, invoiceUrl, productId, startedAt } as PendingPayment
+  const stored = (value ?? {}) as Partial<Record<keyof PendingPayment, unknown>>
+  // Non-empty strings only; an unreadable date makes the age NaN, which fails the check too.
+  return fields.every((field) => stored[field] && typeof stored[field] === 'string') &&
+    Date.now() - Date.parse(stored.startedAt as string) <= maxAgeMs
+    ? (Object.fromEntries(fields.map((field) => [field, stored[field]])) as unknown as PendingPayment)
+    : null
 }
 
 // Storage access throws in some WebViews (private mode, disabled storage), and `window` does not exist
 // during SSR (a ReferenceError, caught the same way).
 const noStorage: StateStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} }
-function defaultStorage(): StateStorage {
-  try {
-    return window.localStorage ?? noStorage
-  } catch {
-    return noStorage
-  }
-}
 
 /** The persisted pending payment (zustand vanilla + `persist`). */
-export function createPendingPaymentStore(options: PendingPaymentStoreOptions = {}): PendingPaymentStore {
-  const maxAgeMs = options.maxAgeMs ?? 86_400_000
+export function createPendingPaymentStore({
+  storage,
+  name = 'tma-pay:pending-payment',
+  maxAgeMs = 86_400_000,
+}: PendingPaymentStoreOptions = {}): PendingPaymentStore {
   return createStore<PendingPaymentState>()(
     persist(
       (set) => ({
@@ -65,10 +59,16 @@ export function createPendingPaymentStore(options: PendingPaymentStoreOptions = 
         clear: () => set({ pending: null }),
       }),
       {
-        name: options.name ?? 'tma-pay:pending-payment',
+        name,
         version: 1,
-        storage: createJSONStorage(() => options.storage ?? defaultStorage()),
-        partialize: (state) => ({ pending: state.pending }),
+        storage: createJSONStorage(() => {
+          try {
+            return storage ?? window.localStorage ?? noStorage
+          } catch {
+            return noStorage
+          }
+        }),
+        // No `partialize`: storage is always JSON (createJSONStorage), which leaves `save` and `clear` out.
         // Version 1 is the first; an older or unknown version is dropped rather than guessed at.
         migrate: () => ({ pending: null }),
         merge: (persisted, current) => ({

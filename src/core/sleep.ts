@@ -4,7 +4,8 @@
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
+    // An aborted signal throws here, which rejects the promise with its reason.
+    signal?.throwIfAborted()
     const onAbort = () => {
       clearTimeout(timer)
       reject(signal?.reason)

@@ -1,6 +1,6 @@
-import { hapticFeedback, invoice } from '@tma.js/sdk'
 import { PayError } from './errors'
 import type { ClientInvoiceStatus } from './order'
+import { hapticFeedback, invoice } from './sdk'
 
 /** What `invoice_closed` said, or `unknown` when nothing came back in time (macOS sends nothing on cancel). */
 export type InvoiceOutcome = ClientInvoiceStatus | 'unknown'
@@ -38,7 +38,8 @@ export const sdkTelegramBridge: TelegramBridge = {
   },
   notify(type) {
     try {
-      if (hapticFeedback.notificationOccurred.isAvailable()) hapticFeedback.notificationOccurred(type)
+      // Unavailable (outside Telegram, an old client), it throws synchronously.
+      hapticFeedback.notificationOccurred(type)
     } catch {
       // Haptics are a nicety; a client without them pays just the same.
     }

@@ -1,8 +1,9 @@
 'use client'
-import { type ReactNode, useEffect } from 'react'
+import type { ReactNode } from 'react'
 import { isPaymentInFlight, type Order, type PayError, type PaymentResult, type Product } from '../core'
 import { formatPrice, labelsFor, type PayLabels } from './labels'
 import { usePayContext } from './PayProvider'
+import { useEffect } from './peers'
 import { useProducts } from './queries'
 import { buttonCss } from './styles'
 import { type MainButtonAdapter, sdkMainButton, useTelegramLanguage } from './telegram'
@@ -62,7 +63,8 @@ export function PayButton(props: PayButtonProps) {
   const { product, quantity = 1, variant, className = '', disabled, children } = props
   const context = usePayContext('<PayButton>')
   const telegramLanguage = useTelegramLanguage()
-  const language = context.language ?? telegramLanguage ?? 'en'
+  // labelsFor and formatPrice read no language as English.
+  const language = context.language ?? telegramLanguage
   const labels = { ...labelsFor(language), ...context.labels, ...props.labels }
   const productId = product?.id ?? props.productId!
   const catalog = useProducts({ enabled: !product })
@@ -72,22 +74,23 @@ export function PayButton(props: PayButtonProps) {
   const busy = isPaymentInFlight(state)
   const enabled = !busy && !disabled && status !== 'paid'
   const price = priced ? formatPrice(priced.amount * quantity, priced.currency, language) : ''
-  // The button says what is happening; after a payment that did not go through, it offers another try.
+  // A result: paid, cancelled, failed or expired. The line under the button announces it; after one that
+  // did not go through, the button offers another try.
+  const ended = !busy && status !== 'idle'
   const key =
     status === 'idle'
       ? 'pay'
       : status === 'awaiting_payment'
         ? 'awaitingPayment'
-        : busy || status === 'paid'
-          ? status
-          : 'retry'
+        : ended && status !== 'paid'
+          ? 'retry'
+          : status
   const text = labels[key].replace('{price}', price).trim()
-  const message =
-    status === 'failed'
+  const message = ended
+    ? status === 'failed'
       ? `${labels.failed}: ${state.error.message}`
-      : status === 'paid' || status === 'cancelled' || status === 'expired'
-        ? labels[status]
-        : ''
+      : labels[status as 'paid']
+    : ''
   const start = () => {
     if (enabled) void pay({ productId, quantity, metadata: props.metadata })
   }

@@ -1,8 +1,8 @@
 'use client'
-import { QueryClientContext } from '@tanstack/react-query'
-import { createContext, type ReactNode, useContext, useMemo, useState } from 'react'
+import type { ReactNode } from 'react'
 import { type Checkout, createCheckout, type PayClient } from '../core'
 import type { PayLabels } from './labels'
+import { createContext, QueryClientContext, useContext, useMemo, useState } from './peers'
 
 export interface PayContextValue {
   checkout: Checkout
@@ -54,9 +54,9 @@ export function PayProvider({ client, checkout, labels, language, children }: Pa
   if (!useContext(QueryClientContext))
     throw new Error('<PayProvider> must be used inside <QueryClientProvider client={queryClient}>.')
   // One checkout for the provider's life: it owns the pending-payment store and every payment under way,
-  // which a re-render with a new (inline) client object must not reset.
-  const [own] = useState(() => (checkout ? undefined : createCheckout({ client: client! })))
-  const made = checkout ?? own!
+  // which a re-render with a new (inline) client object must not reset. A `checkout` prop always wins.
+  const [own] = useState(() => checkout ?? createCheckout({ client: client! }))
+  const made = checkout ?? own
   const value = useMemo(() => ({ checkout: made, labels, language }), [made, labels, language])
   return <PayContext.Provider value={value}>{children}</PayContext.Provider>
 }

@@ -8,6 +8,7 @@ export type {
   PaymentState,
   PendingPayment,
   Product,
+  Subscription,
 } from '../core'
 export { formatPrice, labelsFor, type PayLabels, payLabels } from './labels'
 export { PayButton, type PayButtonProduct, type PayButtonProps } from './PayButton'
@@ -24,3 +25,4 @@ export { type OrdersFilters, payKeys } from './queryKeys'
 export { type MainButtonAdapter, type MainButtonParams, sdkMainButton, useTelegramLanguage } from './telegram'
 export { type UsePaymentOptions, type UsePaymentResult, usePayment } from './usePayment'
 export { type UsePendingPaymentResult, usePendingPayment } from './usePendingPayment'
+export { type UseSubscriptionResult, useSubscription } from './useSubscription'

@@ -62,5 +62,6 @@ export function formatPrice(amount: number, currency = 'XTR', language = 'en'): 
   if (currency === 'XTR') return `⭐ ${amount}`
   const format = new Intl.NumberFormat(language, { style: 'currency', currency })
   // Amounts are in minor units (cents), as Telegram sends them.
-  return format.format(amount / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2))
+  // A currency format always resolves its fraction digits (ECMA-402), though the type says it may not.
+  return format.format(amount / 10 ** format.resolvedOptions().maximumFractionDigits!)
 }

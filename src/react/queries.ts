@@ -1,15 +1,10 @@
 'use client'
 // The read hooks over the pay server's GET routes (React Query). The client already retries what is worth
 // retrying (network trouble, 5xx), so none of them retries again.
-import {
-  type InfiniteData,
-  type UseInfiniteQueryResult,
-  type UseQueryResult,
-  useInfiniteQuery,
-  useQuery,
-} from '@tanstack/react-query'
+import type { InfiniteData, UseInfiniteQueryResult, UseQueryResult } from '@tanstack/react-query'
 import { isSettled, type Order, type OrderTimeline, type Page, type PayError, type Product } from '../core'
 import { usePayContext } from './PayProvider'
+import { useEffect, useInfiniteQuery, useQuery, useQueryClient } from './peers'
 import { type OrdersFilters, payKeys } from './queryKeys'
 
 export interface UseProductsOptions {
@@ -34,31 +29,19 @@ export function useProducts({
 
 export interface UseOrderOptions {
   /**
-   * Watch the order until it settles: poll with backoff (1 s growing to 5 s) and refetch when the app
-   * becomes visible again. Settled orders (paid, failed, cancelled, expired, refunded) are not polled. Default true.
+   * Watch the order until it settles: over the server's live stream (`GET /orders/:id/stream`), whose
+   * changes go straight into the query cache; if the stream fails, by polling with backoff (1 s growing
+   * to 5 s). Refetches when the app becomes visible again. Settled orders (paid, failed, cancelled,
+   * expired, refunded) are not watched. Default true.
    */
   live?: boolean
   /** Set false to hold the query (e.g. until an order id exists). Default true. */
   enabled?: boolean
 }
 
-interface WatchedQuery {
-  state: {
-    data: Order | undefined
-    error: PayError | null
-    dataUpdateCount: number
-    errorUpdateCount: number
-  }
-}
-
 // Until it settles; an order the server refuses to show (404, 401) is not asked for again and again.
-const watching = ({ state }: WatchedQuery) =>
+const watching = ({ state }: { state: { data: Order | undefined; error: PayError | null } }) =>
   state.data ? !isSettled(state.data.status) : !state.error || state.error.retryable
-
-// About 1 s, growing by half on every answer up to 5 s.
-const backoff = (query: WatchedQuery) =>
-  watching(query) &&
-  Math.min(5000, 1000 * 1.5 ** (query.state.dataUpdateCount + query.state.errorUpdateCount - 1))
 
 /** The order as the server has it (React Query), watched until it settles. */
 export function useOrder(
@@ -66,16 +49,27 @@ export function useOrder(
   { live = true, enabled = true }: UseOrderOptions = {},
 ): UseQueryResult<Order, PayError> {
   const { checkout } = usePayContext('useOrder()')
-  return useQuery({
+  const queryClient = useQueryClient()
+  const query = useQuery({
     queryKey: payKeys.order(orderId ?? ''),
     queryFn: ({ signal }) => checkout.client.getOrder(orderId!, { signal }),
     enabled: enabled && !!orderId,
     retry: false,
-    refetchInterval: live && backoff,
     // React Query's focusManager listens to `visibilitychange`, which Telegram's WebViews fire when
     // the Mini App comes back from the background (or from the invoice sheet).
     refetchOnWindowFocus: live && watching,
   })
+  const settled = !!query.data && isSettled(query.data.status)
+  useEffect(() => {
+    if (!live || !enabled || !orderId || settled) return
+    const abort = new AbortController()
+    // The stream (or polling, when there is none) feeds the cache; a refusal shows as the query's own error.
+    checkout.client
+      .watchOrder(orderId, (order) => queryClient.setQueryData(payKeys.order(orderId), order), abort)
+      .catch(() => {})
+    return () => abort.abort()
+  }, [checkout, queryClient, orderId, live, enabled, settled])
+  return query
 }
 
 /** The user's orders, newest first (`GET /orders`), a page at a time: `fetchNextPage()` while `hasNextPage`. */

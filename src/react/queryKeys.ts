@@ -11,6 +11,8 @@ export const payKeys = {
   /** Every order list, whatever its filters. */
   lists: () => ['tma-pay', 'orders'] as const,
   orders: (filters: OrdersFilters = {}) => ['tma-pay', 'orders', filters] as const,
+  /** The user's subscriptions: a list of orders too, so whatever refreshes the lists (a settled payment) refreshes it. */
+  subscriptions: () => ['tma-pay', 'orders', 'subscriptions'] as const,
   order: (orderId: string) => ['tma-pay', 'order', orderId] as const,
   timeline: (orderId: string) => ['tma-pay', 'order', orderId, 'timeline'] as const,
 }

@@ -1,7 +1,7 @@
 'use client'
 // What the React kit reads from and drives in Telegram, through @tma.js/sdk.
-import { initData, mainButton } from '@tma.js/sdk'
-import { useSyncExternalStore } from 'react'
+import { initData, mainButton } from '../core/sdk'
+import { useSyncExternalStore } from './peers'
 
 /** What PayButton's `main-button` variant shows on Telegram's bottom button. */
 export interface MainButtonParams {
@@ -19,20 +19,22 @@ export interface MainButtonAdapter {
   onClick(listener: () => void): () => void
 }
 
-// Outside Telegram (or before init()) the SDK's calls are unavailable or throw: the button just stays hidden.
+// Outside Telegram (or before init()) the SDK's calls throw (FunctionUnavailableError, synchronously):
+// the button just stays hidden.
 /** The MainButton of @tma.js/sdk, mounted on first use. Needs `init()` from @tma.js/sdk to have run. */
 export const sdkMainButton: MainButtonAdapter = {
   setParams(params) {
     try {
-      if (mainButton.mount.isAvailable() && !mainButton.isMounted()) mainButton.mount()
-      if (mainButton.setParams.isAvailable()) mainButton.setParams(params)
+      if (!mainButton.isMounted()) mainButton.mount()
+      mainButton.setParams(params)
     } catch {}
   },
   onClick(listener) {
     try {
-      if (mainButton.onClick.isAvailable()) return mainButton.onClick(listener)
-    } catch {}
-    return () => {}
+      return mainButton.onClick(listener)
+    } catch {
+      return () => {}
+    }
   },
 }
 

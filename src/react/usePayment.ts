@@ -1,6 +1,4 @@
 'use client'
-import { useQueryClient } from '@tanstack/react-query'
-import { useEffect, useMemo, useSyncExternalStore } from 'react'
 import {
   isPaymentInFlight,
   type Order,
@@ -10,6 +8,7 @@ import {
   type PaymentState,
 } from '../core'
 import { usePayContext } from './PayProvider'
+import { useEffect, useMemo, useQueryClient, useSyncExternalStore } from './peers'
 import { payKeys } from './queryKeys'
 import { useLatest } from './use-latest'
 

@@ -1,7 +1,7 @@
 'use client'
-import { useStore } from 'zustand'
 import type { PaymentResult, PaymentState, PendingPayment } from '../core'
 import { usePayContext } from './PayProvider'
+import { useSyncExternalStore } from './peers'
 import { type UsePaymentOptions, usePayment } from './usePayment'
 
 export interface UsePendingPaymentResult {
@@ -25,7 +25,13 @@ export interface UsePendingPaymentResult {
  */
 export function usePendingPayment(options?: UsePaymentOptions): UsePendingPaymentResult {
   const { checkout } = usePayContext('usePendingPayment()')
-  const pending = useStore(checkout.pendingStore, (state) => state.pending)
+  const store = checkout.pendingStore
+  // As zustand's useStore does: the server (and hydration) sees the initial state, which has nothing pending.
+  const pending = useSyncExternalStore(
+    store.subscribe,
+    () => store.getState().pending,
+    () => null,
+  )
   const { resume, state } = usePayment(options)
   return {
     pending,

@@ -12,6 +12,7 @@ import {
   createCheckout,
   createPayClient,
   type InvoiceOutcome,
+  type Product,
   type TelegramBridge,
 } from 'tma-pay'
 import { PayProvider, type PayProviderProps } from 'tma-pay/react'
@@ -29,14 +30,18 @@ export interface Stack {
 // A string, not a URL: happy-dom's URL class replaces Node's, which fileURLToPath rejects.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
-/** Starts the stack process and points the page (happy-dom) at the server's origin. */
-export async function startStack(): Promise<Stack> {
+/** Starts the stack process and points the page (happy-dom) at the server's origin. Default products: stack.ts's. */
+export async function startStack(options: { products?: readonly Product[] } = {}): Promise<Stack> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['node_modules/tsx/dist/cli.mjs', 'test/helpers/stack-process.ts'],
     {
       cwd: root,
       stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        ...(options.products && { TMA_PAY_STACK_PRODUCTS: JSON.stringify(options.products) }),
+      },
     },
   )
   const info = await new Promise<{ url: string; simUrl: string; botToken: string }>((resolve, reject) => {
@@ -96,6 +101,8 @@ export interface UserOptions {
   /** Init data as the Mini App has it when each request goes out. Default: freshly signed. */
   initData?: () => string
   checkout?: Partial<CheckoutOptions>
+  /** The server's live order stream is unavailable (an old server, a proxy that forbids it): 404. Default false. */
+  noStream?: boolean
 }
 
 /** A Mini App user: a client counting its requests, a checkout over a fake Telegram bridge. */
@@ -113,6 +120,10 @@ export function createUser(stack: Stack, options: UserOptions = {}) {
     fetch: (input, init) => {
       const url = new URL(String(input))
       requests.push(`${init?.method ?? 'GET'} ${url.pathname}${url.search}`)
+      if (options.noStream && url.pathname.endsWith('/stream'))
+        return Promise.resolve(
+          Response.json({ error: { code: 'not_found', message: 'No route.' } }, { status: 404 }),
+        )
       return fetch(input, init)
     },
   })

@@ -177,40 +177,51 @@ describe('PayButton', () => {
     expect(on.onSettled).toHaveBeenCalledTimes(1)
   })
 
-  it('leaves no warnings, timers or polls when unmounted mid-payment', async () => {
-    // Only the page's own timers are faked (the server runs in another process); they advance with real time.
-    vi.useFakeTimers({
-      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
-      shouldAdvanceTime: true,
-    })
-    const errors = vi.spyOn(console, 'error')
-    const warnings = vi.spyOn(console, 'warn')
-    // The invoice closes without a word ('unknown'): the checkout polls the order, which stays unpaid.
-    const user = createUser(stack, { act: async () => 'unknown' })
-    const on = callbacks()
-    // React Query's cache collects unused entries on a timer of its own; Infinity keeps that one out of the count.
-    const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Number.POSITIVE_INFINITY } } })
-    const { unmount } = render(
-      <Providers checkout={user.launch()} queryClient={queryClient}>
-        <PayButton product={magicBook} {...on} />
-      </Providers>,
-    )
-    await userEvent.click(button())
-    await poll(() => button().textContent).toBe('Confirming payment…')
-    const polls = () => user.requests.filter((request) => /^GET \/orders\/ord_\w+$/.test(request)).length
-    await poll(polls).toBeGreaterThan(2)
-    await poll(() => vi.getTimerCount()).toBeGreaterThan(0)
+  it.each([
+    ['the live stream', false],
+    ['polling', true],
+  ])(
+    'leaves no warnings, timers or requests when unmounted mid-payment, watching over %s',
+    async (_, noStream) => {
+      // Only the page's own timers are faked (the server runs in another process); they advance with real time.
+      vi.useFakeTimers({
+        toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'],
+        shouldAdvanceTime: true,
+      })
+      const errors = vi.spyOn(console, 'error')
+      const warnings = vi.spyOn(console, 'warn')
+      // The invoice closes without a word ('unknown'): the checkout polls the order, which stays unpaid.
+      const user = createUser(stack, { act: async () => 'unknown', noStream })
+      const on = callbacks()
+      // React Query's cache collects unused entries on a timer of its own; Infinity keeps that one out of the count.
+      const queryClient = new QueryClient({
+        defaultOptions: { queries: { gcTime: Number.POSITIVE_INFINITY } },
+      })
+      const { unmount } = render(
+        <Providers checkout={user.launch()} queryClient={queryClient}>
+          <PayButton product={magicBook} {...on} />
+        </Providers>,
+      )
+      await userEvent.click(button())
+      await poll(() => button().textContent).toBe('Confirming payment…')
+      const polls = () => user.requests.filter((request) => /^GET \/orders\/ord_\w+$/.test(request)).length
+      const streams = () =>
+        user.requests.filter((request) => /^GET \/orders\/ord_\w+\/stream$/.test(request)).length
+      if (noStream) await poll(polls).toBeGreaterThan(2)
+      else await poll(streams).toBe(1)
+      await poll(() => vi.getTimerCount()).toBeGreaterThan(0)
 
-    unmount()
-    await poll(() => vi.getTimerCount()).toBe(0)
-    const after = polls()
-    await new Promise((resolve) => window.setTimeout(resolve, 400))
-    expect(polls()).toBe(after)
-    expect(vi.getTimerCount()).toBe(0)
-    expect(errors).not.toHaveBeenCalled()
-    expect(warnings).not.toHaveBeenCalled()
-    expect(on.onSettled).not.toHaveBeenCalled()
-    // The payment stays stored, for the next launch to resume.
-    expect(user.launch().hasPendingPayment()).toBe(true)
-  })
+      unmount()
+      await poll(() => vi.getTimerCount()).toBe(0)
+      const after = user.requests.length
+      await new Promise((resolve) => window.setTimeout(resolve, 400))
+      expect(user.requests.length).toBe(after)
+      expect(vi.getTimerCount()).toBe(0)
+      expect(errors).not.toHaveBeenCalled()
+      expect(warnings).not.toHaveBeenCalled()
+      expect(on.onSettled).not.toHaveBeenCalled()
+      // The payment stays stored, for the next launch to resume.
+      expect(user.launch().hasPendingPayment()).toBe(true)
+    },
+  )
 })

@@ -56,7 +56,26 @@ describe('React Query hooks', () => {
     vi.useRealTimers()
   })
 
-  it('useOrder polls with backoff while the order is open, refetches on visibility, and stops once settled', async () => {
+  it('useOrder follows the live stream: the paid order arrives without a single poll', async () => {
+    const user = createUser(stack)
+    const order = await user.client.createOrder({ productId: 'gem' })
+    const requestsFor = (path: string) => user.requests.filter((request) => request === `GET ${path}`).length
+    render(
+      <Providers checkout={user.launch()}>
+        <OrderStatus id={order.id} />
+      </Providers>,
+    )
+    await poll(() => screen.getByRole('paragraph').textContent).toBe('created')
+    await poll(() => requestsFor(`/orders/${order.id}/stream`)).toBe(1)
+    await simPay(stack, order.invoiceUrl, user.userId)
+    await poll(() => screen.getByRole('paragraph').textContent).toBe('paid')
+    // Well past the first poll's 1 s: still the one GET of the first render, and the one stream.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(requestsFor(`/orders/${order.id}`)).toBe(1)
+    expect(requestsFor(`/orders/${order.id}/stream`)).toBe(1)
+  })
+
+  it('useOrder falls back to polling with backoff when there is no stream, refetches on visibility, and stops once settled', async () => {
     // Fake timers drive React Query's refetch interval (and its 0 ms notify ticks); answers come in real time.
     const realSetTimeout = globalThis.setTimeout
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
@@ -69,7 +88,7 @@ describe('React Query hooks', () => {
         await new Promise((resolve) => realSetTimeout(resolve, 10))
       }
     }
-    const user = createUser(stack)
+    const user = createUser(stack, { noStream: true })
     const order = await user.client.createOrder({ productId: 'gem' })
     const gets = () => user.requests.filter((request) => request === `GET /orders/${order.id}`).length
     const shown = () => screen.getByRole('paragraph').textContent
@@ -130,7 +149,14 @@ describe('React Query hooks', () => {
     )
     await poll(() => screen.getByRole('paragraph').textContent).toBe('not_found')
     await new Promise((resolve) => setTimeout(resolve, 1500))
-    expect(stranger.requests).toEqual([`GET /orders/${order.id}`])
+    // One read, one try of the stream (refused), one poll that hears the 404 again; then nothing more.
+    expect(stranger.requests.sort()).toEqual([
+      `GET /orders/${order.id}`,
+      `GET /orders/${order.id}`,
+      `GET /orders/${order.id}/stream`,
+    ])
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(stranger.requests).toHaveLength(3)
   })
 
   it('useOrders pages through the cursor: starting_after is the last order of the previous page', async () => {

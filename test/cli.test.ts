@@ -190,6 +190,10 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
     const serveHelp = await run(['serve', '--help'])
     expect(serveHelp.code).toBe(0)
     expect(serveHelp.stdout).toMatch(/--notify-secret SECRET\s+TMA_PAY_NOTIFY_SECRET/)
+    expect(serveHelp.stdout).toMatch(/--provider-token TOKEN\s+TMA_PAY_PROVIDER_TOKEN/)
+    expect(serveHelp.stdout).toMatch(
+      /--reconcile-interval MS\s+TMA_PAY_RECONCILE_INTERVAL_MS\s+.*0 turns it off/,
+    )
     const version = await run(['--version'])
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
   })
@@ -236,6 +240,28 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
           /--notify-url must be an http\(s\) URL/,
         ],
         [['serve', ...good, '--base-path', 'api pay'], /--base-path must be a path/],
+        [['serve', ...good, '--reconcile-interval', 'soon'], /--reconcile-interval must be milliseconds/],
+        [
+          ['serve', ...good, '--reconcile-interval', '2147483648'],
+          /--reconcile-interval must be milliseconds from 0 \(off\) to 2147483647/,
+        ],
+        [
+          [
+            'serve',
+            '--products',
+            write(
+              'usd.json',
+              JSON.stringify([
+                { id: 'guide', title: 'Guide', description: 'A guide.', amount: 499, currency: 'USD' },
+              ]),
+            ),
+            '--bot-token',
+            '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0',
+            '--webhook-secret',
+            'real_Secret-42',
+          ],
+          /Product "guide" is priced in USD: --provider-token \(TMA_PAY_PROVIDER_TOKEN\) is required/,
+        ],
         [['frobnicate'], /Unknown command "frobnicate"/],
         [['init-data', '--sim', 'http://127.0.0.1:9'], /--user-id is required/],
         [['init-data', '--user-id', '1001'], /give --sim URL .* or --bot-token/],
@@ -246,7 +272,11 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
           /--outcome must be paid or cancelled/,
         ],
       ]
-      const results = await Promise.all(cases.map(([args]) => run(args)))
+      // A few at a time: dozens of CLI starts at once on two busy cores run past run()'s 30 s timeout.
+      const results: Awaited<ReturnType<typeof run>>[] = []
+      for (let next = 0; next < cases.length; next += 4) {
+        results.push(...(await Promise.all(cases.slice(next, next + 4).map(([args]) => run(args)))))
+      }
       cases.forEach(([args, message], index) => {
         const result = results[index]!
         expect({ args, code: result.code }).toEqual({ args, code: 2 })
@@ -588,6 +618,81 @@ describe('tma-pay serve with a bot token', { timeout: 120_000 }, () => {
       await eventually(async () => (await user.order(order.id)).status === 'paid')
     } finally {
       expect(await served.stop()).toBe(0)
+      remove()
+    }
+  })
+
+  it('sells in USD with --provider-token, and reconciles on TMA_PAY_RECONCILE_INTERVAL_MS (0: never)', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const products = join(dir, 'products.json')
+    writeFileSync(
+      products,
+      JSON.stringify([
+        ...examples,
+        { id: 'guide', title: 'Guide', description: 'A printed guide.', amount: 499, currency: 'USD' },
+      ]),
+    )
+    const providerToken = '284685063:TEST:cli-tests'
+    const start = async (env: Record<string, string>, args: string[] = []) => {
+      const port = await freePort()
+      return serve(
+        [
+          '--products',
+          products,
+          '--port',
+          String(port),
+          '--store',
+          `pglite:${join(dir, 'data')}`,
+          '--bot-token',
+          botToken,
+          '--api-root',
+          telegram.url,
+          '--webhook-secret',
+          'real_Secret-42',
+          '--public-url',
+          `http://127.0.0.1:${port}`,
+          ...args,
+        ],
+        env,
+      )
+    }
+    const reconcileCalls = () => telegram.calls.filter((call) => call.method === 'getStarTransactions').length
+    const callsBefore = reconcileCalls()
+    const first = await start({ TMA_PAY_PROVIDER_TOKEN: providerToken }, ['--reconcile-interval', '0'])
+    const user = api(first.apiUrl, telegram.signInitData(2002))
+    let dropped: Order
+    try {
+      const order = await user.createOrder('guide')
+      expect(order).toMatchObject({ currency: 'USD', amount: 499 })
+      const invoice = telegram.calls.find(
+        (call) => call.method === 'createInvoiceLink' && call.params.payload === order.id,
+      )
+      expect(invoice?.params.provider_token).toBe(providerToken)
+      expect((await telegram.pay(order.invoiceUrl, { userId: 2002 })).outcome).toBe('paid')
+      await eventually(async () => (await user.order(order.id)).status === 'paid')
+
+      // A Stars payment whose webhook is lost: with reconciliation off, it stays unpaid.
+      dropped = await user.createOrder('magic-book')
+      telegram.fault({ type: 'drop', on: 'successful_payment' })
+      expect((await telegram.pay(dropped.invoiceUrl, { userId: 2002 })).outcome).toBe('paid')
+      await sleep(500)
+      expect((await user.order(dropped.id)).status).toBe('processing')
+    } finally {
+      expect(await first.stop()).toBe(0)
+    }
+    expect(reconcileCalls()).toBe(callsBefore)
+
+    // Restarted with reconciliation every 300 ms: the run at start finds the payment.
+    const second = await start({
+      TMA_PAY_PROVIDER_TOKEN: providerToken,
+      TMA_PAY_RECONCILE_INTERVAL_MS: '300',
+    })
+    try {
+      const again = api(second.apiUrl, telegram.signInitData(2002))
+      await eventually(async () => (await again.order(dropped.id)).status === 'paid')
+      await eventually(() => reconcileCalls() >= callsBefore + 2)
+    } finally {
+      expect(await second.stop()).toBe(0)
       remove()
     }
   })

@@ -1,5 +1,8 @@
 // The order service end to end, on each store: server + simulator + database.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Order } from 'tma-pay'
+import { createPayServer } from 'tma-pay/server'
 import type { TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -11,6 +14,7 @@ import {
   startServer,
   storeKinds,
   type TestDatabase,
+  testProducts,
   userApi,
   webhookSecret,
 } from './helpers/stack'
@@ -213,6 +217,69 @@ describe.each(storeKinds)('payments on %s', (kind) => {
     expect(again.status).toBe(200)
     expect(again.body.id).toBe([...ids][0])
     expect(sim.calls.filter((call) => call.method === 'createInvoiceLink').length - before).toBe(1)
+  })
+
+  it('a creation stuck on a dead instance gives its Idempotency-Key over to a repeat; the late original answers with that order', async () => {
+    // A Bot API that holds createInvoiceLink until released: the first instance hangs mid-creation, as one
+    // killed between reserving the key and writing the order would (without ever finishing).
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const heldBotApi = createServer(async (_request, response) => {
+      await released
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({ ok: true, result: 'https://t.me/$heldInvoiceSlug' }))
+    })
+    await new Promise<void>((resolve) => heldBotApi.listen(0, '127.0.0.1', resolve))
+    // Two more instances on the same database; their fetch is called in process.
+    const instance = (apiRoot: string) =>
+      createPayServer({
+        botToken: sim.botToken,
+        apiRoot,
+        webhookSecret,
+        products: testProducts,
+        store: server.pay.store,
+        logger: { info() {}, warn() {}, error() {} },
+        backgroundIntervalMs: false,
+        onPaid: (order) => void paid.push(order),
+        idempotencyTakeoverMs: 300,
+      })
+    const stuck = instance(`http://127.0.0.1:${(heldBotApi.address() as AddressInfo).port}`)
+    const taker = instance(sim.url)
+    const api = userApi(sim, server.url, newUser())
+    const create = (pay: typeof stuck) =>
+      pay.fetch(
+        new Request('http://pay/orders', {
+          method: 'POST',
+          headers: {
+            authorization: `tma ${api.initData}`,
+            'content-type': 'application/json',
+            'idempotency-key': 'key-of-a-stuck-creation',
+          },
+          body: JSON.stringify({ productId: 'magic-book' }),
+        }),
+      )
+    try {
+      const original = create(stuck)
+      await sleep(600)
+      const repeat = await create(taker)
+      expect(repeat.status).toBe(201)
+      const order = (await repeat.json()) as Order
+      expect(order.invoiceUrl).not.toBe('https://t.me/$heldInvoiceSlug')
+      // The original finishes at last: it must not make a second order, and answers with the repeat's.
+      release()
+      const late = await original
+      expect(late.status).toBe(200)
+      expect(((await late.json()) as Order).id).toBe(order.id)
+      const list = await api.call('GET', '/orders')
+      expect(list.body.totalCount).toBe(1)
+      expect(list.body.data[0].id).toBe(order.id)
+    } finally {
+      release()
+      heldBotApi.closeAllConnections()
+      await new Promise((resolve) => heldBotApi.close(resolve))
+    }
   })
 
   it('answers 409 for a reused Idempotency-Key with another body', async () => {

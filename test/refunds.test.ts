@@ -128,12 +128,27 @@ describe.each(storeKinds)('refunds on %s', (kind) => {
       expect(refund.status).toBe(401)
       expect(refund.body.error.code).toBe('unauthorized')
       expect((await admin('GET', '/admin/orders', undefined, key)).status).toBe(401)
+      expect((await admin('GET', `/admin/orders/${order.id}/timeline`, undefined, key)).status).toBe(401)
     }
     // A user's init data is no admin key either.
     const asUser = await api.call('POST', `/admin/orders/${order.id}/refund`)
     expect(asUser.status).toBe(401)
     expect(refundCalls(order.telegramPaymentChargeId!)).toHaveLength(0)
     expect((await api.getOrder(order.id)).status).toBe('paid')
+  })
+
+  it("shows any user's order timeline to the admin", async () => {
+    const { order } = await paidOrder()
+    const timeline = await admin('GET', `/admin/orders/${order.id}/timeline`)
+    expect(timeline.status).toBe(200)
+    expect(timeline.body.orderId).toBe(order.id)
+    expect(timeline.body.events.map((event: { status: string }) => event.status)).toEqual([
+      'created',
+      'processing',
+      'paid',
+    ])
+    const unknown = await admin('GET', '/admin/orders/ord_00000000000000000000000000/timeline')
+    expect(unknown.status).toBe(404)
   })
 
   it('answers 409 for an unpaid order and 404 for an unknown one', async () => {

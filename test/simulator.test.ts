@@ -209,6 +209,88 @@ describe('payments', () => {
     expectValidUpdates(sim)
   })
 
+  it('renews a subscription with a new charge one period on, until it is canceled or refunded', async () => {
+    const sim = await startSimulator()
+    const receiver = await startReceiver(answerWith(sim, true))
+    await setWebhook(sim, receiver.url)
+    const url = await invoiceLink(sim, { subscription_period: 2592000 })
+    const first = await sim.pay(url, { userId: 6 })
+    const second = await sim.renewSubscription(first.telegramPaymentChargeId!)
+    expect(second).toMatchObject({ outcome: 'paid', userId: 6 })
+    expect(second.telegramPaymentChargeId).not.toBe(first.telegramPaymentChargeId)
+    expect(second.subscriptionExpirationDate).toBe(first.subscriptionExpirationDate! + 2592000)
+    await sim.idle()
+    const renewal = receiver.received.at(-1)?.update.message?.successful_payment
+    expect(renewal).toMatchObject({
+      is_recurring: true,
+      subscription_expiration_date: second.subscriptionExpirationDate,
+      telegram_payment_charge_id: second.telegramPaymentChargeId,
+      invoice_payload: first.invoice.payload,
+    })
+    expect(renewal).not.toHaveProperty('is_first_recurring')
+    // No pre-checkout for a renewal: Telegram charges the subscriber on its own.
+    expect(receiver.received.filter(({ update }) => update.pre_checkout_query)).toHaveLength(1)
+    expect(sim.transactions.at(-1)).toMatchObject({
+      id: second.telegramPaymentChargeId,
+      source: { subscription_period: 2592000 },
+    })
+
+    // Canceled with the latest charge: no renewal, by charge or by payload; re-enabled: renewals again.
+    const edit = (is_canceled: boolean) =>
+      callApi(sim, 'editUserStarSubscription', {
+        user_id: 6,
+        telegram_payment_charge_id: second.telegramPaymentChargeId,
+        is_canceled,
+      })
+    expect((await edit(true)).body).toEqual({ ok: true, result: true })
+    await expect(sim.renewSubscription(second.telegramPaymentChargeId!)).rejects.toThrow(/canceled/)
+    await expect(sim.renewSubscription(first.invoice.payload)).rejects.toThrow(/canceled/)
+    expect((await edit(false)).body).toEqual({ ok: true, result: true })
+    const third = await sim.renewSubscription(first.invoice.payload)
+    expect(third.subscriptionExpirationDate).toBe(first.subscriptionExpirationDate! + 2 * 2592000)
+
+    await callApi(sim, 'refundStarPayment', {
+      user_id: 6,
+      telegram_payment_charge_id: third.telegramPaymentChargeId,
+    })
+    await expect(sim.renewSubscription(first.telegramPaymentChargeId!)).rejects.toThrow(/refunded/)
+    await expect(sim.renewSubscription('no-such-charge')).rejects.toThrow(/no subscription/)
+    // A one-off payment is no subscription.
+    const oneOff = await sim.pay(await invoiceLink(sim), { userId: 6 })
+    await expect(sim.renewSubscription(oneOff.telegramPaymentChargeId!)).rejects.toThrow(/no subscription/)
+    expectValidUpdates(sim)
+  })
+
+  it('renews over the control API, for browsers and curl', async () => {
+    const sim = await startSimulator()
+    await setWebhook(sim, (await startReceiver(answerWith(sim, true))).url)
+    const first = await sim.pay(await invoiceLink(sim, { subscription_period: 2592000 }), { userId: 7 })
+    const renew = async (body: object) => {
+      const response = await fetch(`${sim.url}/sim/subscriptions/renew`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+      })
+      return { status: response.status, body: await response.json() }
+    }
+    const byPayload = await renew({ invoicePayload: first.invoice.payload })
+    expect(byPayload).toMatchObject({ status: 200, body: { outcome: 'paid', userId: 7 } })
+    expect((await renew({ chargeId: byPayload.body.telegramPaymentChargeId })).status).toBe(200)
+    expect((await renew({})).status).toBe(400)
+    expect(await renew({ chargeId: 'nope' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    })
+    await callApi(sim, 'editUserStarSubscription', {
+      user_id: 7,
+      telegram_payment_charge_id: first.telegramPaymentChargeId,
+      is_canceled: true,
+    })
+    expect(await renew({ chargeId: first.telegramPaymentChargeId })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'invalid_state' } },
+    })
+  })
+
   it('pays a different amount when told to, as a tampered invoice would', async () => {
     const sim = await startSimulator()
     const receiver = await startReceiver(answerWith(sim, true))

@@ -73,6 +73,18 @@ export const serveFlags: readonly FlagSpec[] = [
     help: 'bearer key of the admin routes (/admin/orders, refunds); without it they answer 404',
   },
   {
+    name: 'provider-token',
+    value: 'TOKEN',
+    env: 'TMA_PAY_PROVIDER_TOKEN',
+    help: 'payment provider token (BotFather → Payments) for products in currencies other than XTR',
+  },
+  {
+    name: 'reconcile-interval',
+    value: 'MS',
+    env: 'TMA_PAY_RECONCILE_INTERVAL_MS',
+    help: 'how often getStarTransactions is checked for payments whose webhook was lost; 0 turns it off (default 60000)',
+  },
+  {
     name: 'sim-port',
     value: 'PORT',
     env: 'TMA_PAY_SIM_PORT',
@@ -94,6 +106,10 @@ export interface ServeConfig {
   publicUrl?: string
   notify?: { url: string; secret: string }
   adminKey?: string
+  /** For products priced in a currency other than XTR. */
+  providerToken?: string
+  /** 0: no reconciliation. */
+  reconcileIntervalMs: number
   simPort: number
 }
 
@@ -145,6 +161,7 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     throw new UsageError('--api-root needs --bot-token (without a token the simulator runs, at its own URL).')
   const publicUrl = get('public-url')
   const adminKey = get('admin-key')
+  const providerToken = get('provider-token')
   const config = {
     port: parsePort('port', get('port') ?? '3000'),
     host: get('host') ?? '127.0.0.1',
@@ -159,10 +176,33 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
       ? { notify: { url: parseHttpUrl('notify-url', notifyUrl), secret: notifySecret } }
       : {}),
     ...(adminKey ? { adminKey } : {}),
+    ...(providerToken ? { providerToken } : {}),
+    reconcileIntervalMs: parseInterval('reconcile-interval', get('reconcile-interval') ?? '60000'),
     simPort: parsePort('sim-port', get('sim-port') ?? '0'),
   }
   // Last: the flags are cheap to check, and their errors should not hide behind a long product list.
-  return { ...config, products: loadProductsFile(productsFile) }
+  const products = loadProductsFile(productsFile)
+  // With a real bot such a product could never be sold: say so at start, not at the first buyer.
+  // (On the simulator a test provider token stands in.)
+  const fiat = products.find((product) => (product.currency ?? 'XTR') !== 'XTR')
+  if (fiat && botToken && !providerToken) {
+    throw new UsageError(
+      `Product "${fiat.id}" is priced in ${fiat.currency}: --provider-token (TMA_PAY_PROVIDER_TOKEN) is required for currencies other than XTR.`,
+    )
+  }
+  return { ...config, products }
+}
+
+const MAX_TIMER_MS = 2_147_483_647
+
+function parseInterval(name: string, text: string): number {
+  const ms = Number(text)
+  // Timers take at most 2^31-1 ms; Node runs a longer one after 1 ms instead.
+  if (!/^\d{1,10}$/.test(text) || ms > MAX_TIMER_MS)
+    throw new UsageError(
+      `--${name} must be milliseconds from 0 (off) to ${MAX_TIMER_MS}, not ${JSON.stringify(text)}.`,
+    )
+  return ms
 }
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '')

@@ -12,6 +12,9 @@ import { selfCommand } from './self'
 import type { ServeConfig } from './serve-config'
 import { localOrigin, webhookPath } from './urls'
 
+/** What the server sends as provider token on the simulator when none is given. */
+const SIMULATOR_PROVIDER_TOKEN = '1:TEST:tma-pay-simulator'
+
 /** A running `tma-pay serve`: the HTTP server, the pay server and its store, and the simulator if it runs. */
 export interface RunningServe {
   apiUrl: string
@@ -58,6 +61,11 @@ export async function startServe(
           ? { apiRoot: config.apiRoot }
           : {}),
       ...(notifier ? { onPaid: notifier.onPaid, onRefunded: notifier.onRefunded } : {}),
+      // The simulator takes any token of BotFather's form, so products in USD & co. sell there too.
+      ...(config.providerToken || sim
+        ? { providerToken: config.providerToken ?? SIMULATOR_PROVIDER_TOKEN }
+        : {}),
+      reconcile: config.reconcileIntervalMs === 0 ? false : { intervalMs: config.reconcileIntervalMs },
       ...(config.adminKey ? { adminKey: config.adminKey } : {}),
     })
     // From here pay.close() closes the store, after its background work has stopped.

@@ -11,13 +11,17 @@ import {
   parseClientStatusBody,
   parseCreateOrderBody,
   parseIdempotencyKey,
+  parseLastEventId,
   parseListQuery,
   parseRefundBody,
+  parseSubscriptionBody,
   parseUserIdQuery,
   readJson,
 } from './input'
 import type { PayServerOptions } from './options'
+import { createOrderChangeHub, orderStreamResponse } from './order-stream'
 import { createOrderService } from './orders'
+import { createReconciler, DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileResult } from './reconcile'
 import { pgliteStore } from './store/pglite'
 import type { PayStore } from './store/types'
 import { createTelegramBot } from './telegram'
@@ -32,6 +36,11 @@ export interface PayServer {
   telegram: ReturnType<typeof createTelegramBot>['api']
   /** Runs expiry and due fulfilment now (what the background interval does). */
   runBackgroundWork(): Promise<void>
+  /**
+   * Reconciles with Telegram now (what the reconcile interval does): applies Stars payments in
+   * `getStarTransactions` whose webhook never arrived. Rejects, after logging, when Telegram fails.
+   */
+  reconcile(): Promise<ReconcileResult>
   /** Stops background work and closes the store. */
   close(): Promise<void>
 }
@@ -89,6 +98,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     orderTtlMs: options.orderTtlMs ?? 3_600_000,
     expiryGraceMs,
     rateLimit: options.rateLimit ?? { max: 30, windowMs: 60_000 },
+    idempotencyTakeoverMs: options.idempotencyTakeoverMs ?? 20_000,
     ...(options.providerToken ? { providerToken: options.providerToken } : {}),
   })
   bot = createTelegramBot({
@@ -103,6 +113,22 @@ export function createPayServer(options: PayServerOptions): PayServer {
     onPaymentApplied: drainFulfillment,
     onRefundApplied: drainFulfillment,
   })
+  const reconciler = createReconciler(
+    {
+      store,
+      telegram: () => bot.api,
+      logger,
+      onPaymentApplied(order) {
+        orders.notifyChanged(order)
+        drainFulfillment()
+      },
+    },
+    options.reconcile || {},
+  )
+  const reconcile = async () => {
+    await migrated
+    return reconciler.run()
+  }
   let botReady: Promise<void> | undefined
   const initBot = () => {
     botReady ??= bot.init().catch((error) => {
@@ -164,9 +190,34 @@ export function createPayServer(options: PayServerOptions): PayServer {
     const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
     return c.json({ orderId: order.id, events: await store.timeline(order.id) })
   })
+  const changeHub = createOrderChangeHub(store, logger)
+  const openStreams = new Set<() => void>()
+  app.get('/orders/:id/stream', requireUser, async (c) => {
+    // Owner only, and expired first if due, like GET /orders/:id.
+    const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
+    const stream = orderStreamResponse({
+      store,
+      hub: changeHub,
+      orderId: order.id,
+      lastEventId: parseLastEventId(c.req.header('last-event-id') ?? c.req.query('last_event_id')),
+      heartbeatMs: options.streamHeartbeatMs ?? 10_000,
+      signal: c.req.raw.signal,
+      logger,
+    })
+    openStreams.add(stream.close)
+    void stream.done.then(() => openStreams.delete(stream.close))
+    return stream.response
+  })
   app.post('/orders/:id/client-status', requireUser, async (c) => {
     const status = parseClientStatusBody(await readJson(c.req.raw))
     return c.json(await orders.reportClientStatus(c.var.user, c.req.param('id')!, status))
+  })
+  app.get('/subscriptions', requireUser, async (c) =>
+    c.json({ data: await orders.listSubscriptions(c.var.user) }),
+  )
+  app.post('/orders/:id/subscription', requireUser, async (c) => {
+    const canceled = parseSubscriptionBody(await readJson(c.req.raw))
+    return c.json(await orders.setSubscriptionCanceled(c.var.user, c.req.param('id')!, canceled))
   })
 
   // The shop owner's routes. Without an adminKey they do not exist (404), so nothing can guess a key.
@@ -186,6 +237,11 @@ export function createPayServer(options: PayServerOptions): PayServer {
     const params = parseListQuery(query)
     const userId = parseUserIdQuery(query.user_id)
     return c.json(await store.listOrders({ ...params, ...(userId === undefined ? {} : { userId }) }))
+  })
+  app.get('/admin/orders/:id/timeline', requireAdmin, async (c) => {
+    const order = await store.getOrder(c.req.param('id')!)
+    if (!order) throw new PayError('not_found', `No order ${c.req.param('id')}.`)
+    return c.json({ orderId: order.id, events: await store.timeline(order.id) })
   })
   app.post('/admin/orders/:id/refund', requireAdmin, async (c) => {
     const request = await parseRefundBody(c.req.raw)
@@ -233,6 +289,18 @@ export function createPayServer(options: PayServerOptions): PayServer {
   // Jobs left by a previous run (a crash, a restart) are picked up at once, not at the first tick.
   drainFulfillment()
 
+  // Payments whose webhook was lost while this server was down are found at start, then on a timer.
+  const reconcileEveryMs =
+    options.reconcile === false ? false : (options.reconcile?.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS)
+  const reconcileInBackground = () => {
+    // A failure is logged by the reconciler; the next tick tries again.
+    if (!closed && !reconciler.busy) reconcile().catch(() => {})
+  }
+  const reconcileTimer =
+    reconcileEveryMs === false ? undefined : setInterval(reconcileInBackground, reconcileEveryMs)
+  reconcileTimer?.unref?.()
+  if (options.reconcile !== false) reconcileInBackground()
+
   return {
     fetch: (request) => Promise.resolve(app.fetch(request)),
     app,
@@ -241,9 +309,14 @@ export function createPayServer(options: PayServerOptions): PayServer {
       return bot.api
     },
     runBackgroundWork,
+    reconcile,
     async close() {
       closed = true
       if (timer) clearInterval(timer)
+      for (const closeStream of openStreams) closeStream()
+      await changeHub.close()
+      if (reconcileTimer) clearInterval(reconcileTimer)
+      await reconciler.stop()
       await fulfillment.stop()
       await migrated.catch(() => {})
       await store.close()

@@ -15,6 +15,8 @@ const httpStatusByCode: Record<PayErrorCode, number> = {
   invalid_state: 409,
   rate_limited: 429,
   telegram_error: 502,
+  // The server cannot sell this product until its operator configures a provider token.
+  provider_token_missing: 503,
   network_error: 0,
   timeout: 0,
   invoice_unavailable: 0,

@@ -15,6 +15,7 @@ export {
   verifyNotifySignature,
 } from './notify'
 export type { PayServerOptions } from './options'
+export type { ReconcileOptions, ReconcileResult } from './reconcile'
 export { pgliteStore } from './store/pglite'
 export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'

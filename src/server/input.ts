@@ -59,6 +59,14 @@ export function parseClientStatusBody(body: unknown): ClientInvoiceStatus {
   return status as ClientInvoiceStatus
 }
 
+/** `{ canceled: boolean }`: turn a subscription's renewals off (true) or back on (false). */
+export function parseSubscriptionBody(body: unknown): boolean {
+  const canceled = isObject(body) ? body.canceled : undefined
+  if (typeof canceled !== 'boolean')
+    fail('The body must be { "canceled": true } or { "canceled": false }.', { field: 'canceled' })
+  return canceled as boolean
+}
+
 export function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   if (header.length < 1 || header.length > 255 || !/^[\x21-\x7e]+$/.test(header))
@@ -103,6 +111,15 @@ export function parseUserIdQuery(value: string | undefined): number | undefined 
   if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(userId) || userId < 1)
     fail('user_id must be a positive integer (a Telegram user id).', { field: 'user_id' })
   return userId
+}
+
+/** A stream's `Last-Event-ID` (or `?last_event_id=`): the timeline position the client saw last. */
+export function parseLastEventId(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const seq = Number(value)
+  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(seq))
+    fail('Last-Event-ID must be the id of an event this stream sent.', { field: 'Last-Event-ID' })
+  return seq
 }
 
 /** An admin refund's optional body: `{ reason?, by? }` (both go to the timeline). An empty body is `{}`. */

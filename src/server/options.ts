@@ -1,6 +1,7 @@
 import type { UserFromGetMe } from 'grammy/types'
 import type { ProductsOption } from './catalog'
 import type { FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
+import type { ReconcileOptions } from './reconcile'
 import type { PayStore } from './store/types'
 
 export interface PayServerOptions {
@@ -12,7 +13,10 @@ export interface PayServerOptions {
   products: ProductsOption
   /** Where orders live. Default `pgliteStore('./.tma-pay')` (embedded). */
   store?: PayStore
-  /** Fulfils a paid order: runs once per order, retried with backoff until it returns without throwing. Default: none. */
+  /**
+   * Fulfils a paid order: runs once per order, retried with backoff until it returns without throwing. For a
+   * subscription it runs for the first payment only; renewals show on the order's `subscription.expiresAt`. Default: none.
+   */
   onPaid?: FulfillmentHandler
   /** Runs once per refunded order, retried like `onPaid`. Default: none. */
   onRefunded?: FulfillmentHandler
@@ -30,6 +34,13 @@ export interface PayServerOptions {
   expiryGraceMs?: number
   /** Orders one user may create per window; `false` turns the limit off. Default `{ max: 30, windowMs: 60000 }`. */
   rateLimit?: { max: number; windowMs: number } | false
+  /**
+   * How long a creation may hold its `Idempotency-Key` without making its order (an instance that died
+   * while Telegram made the invoice link) before a repeat with the same key and body takes the key over,
+   * in ms. A slow original that finishes later then answers with the repeat's order, never a second one.
+   * Default 20000.
+   */
+  idempotencyTakeoverMs?: number
   /** Largest request body accepted, in bytes. Default 65536. */
   maxBodyBytes?: number
   /** Payment provider token (BotFather → Payments) for products priced in a currency other than XTR. Default: none. */
@@ -39,11 +50,20 @@ export interface PayServerOptions {
   /** How often background work runs (expiry, due fulfilment retries), in ms; `false` runs none (call `pay.runBackgroundWork()` yourself). Default 5000. */
   backgroundIntervalMs?: number | false
   /**
+   * Reconciliation with `getStarTransactions`: at start and then every `intervalMs`, Stars payments of the
+   * last `lookbackMs` that no successful_payment webhook brought are applied as the webhook would
+   * (timeline source `reconcile`, `onPaid` once). `pay.reconcile()` runs it at once. `false` runs it only
+   * when you call `pay.reconcile()`. Default `{ intervalMs: 60000, pageSize: 100, lookbackMs: 604800000 }` (7 days).
+   */
+  reconcile?: ReconcileOptions | false
+  /**
    * Key of the shop owner's routes (`GET /admin/orders`, `POST /admin/orders/:id/refund`), sent as
    * `Authorization: Bearer <adminKey>`; a wrong or missing key answers 401. Default: none, and the admin
    * routes answer 404 as if they did not exist.
    */
   adminKey?: string
+  /** How often an open order stream sends a heartbeat comment (and re-reads the order, in case a notification was lost), in ms; well under a client's stall timeout. Default 10000. */
+  streamHeartbeatMs?: number
   /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
   logger?: Logger
 }

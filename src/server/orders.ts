@@ -6,12 +6,13 @@ import {
   type OrderEventKind,
   PayError,
   type Product,
+  type Subscription,
 } from '../core'
 import type { TelegramUser } from './auth'
 import { type ProductCatalog, productForSale } from './catalog'
 import { newOrderId } from './ids'
 import type { CreateOrderBody } from './input'
-import type { PayStore } from './store/types'
+import { IdempotencyKeyTakenOver, type PayStore } from './store/types'
 
 export interface OrderServiceOptions {
   store: PayStore
@@ -24,6 +25,8 @@ export interface OrderServiceOptions {
   rateLimit: { max: number; windowMs: number } | false
   /** Payment provider token for currencies other than XTR; empty for Stars. */
   providerToken?: string
+  /** How long a creation may hold its idempotency key without making its order before a repeat takes the key over. */
+  idempotencyTakeoverMs: number
   /** Called after a status change is stored. */
   onChange?: (order: Order) => void
 }
@@ -95,8 +98,9 @@ export function createOrderService(options: OrderServiceOptions) {
     const stars = currency === 'XTR'
     if (!stars && !options.providerToken) {
       throw new PayError(
-        'internal',
-        `Product "${product.id}" is priced in ${currency}: configure providerToken for non-Stars payments.`,
+        'provider_token_missing',
+        `Product "${product.id}" is priced in ${currency}: configure providerToken (BotFather → Payments) to sell in currencies other than XTR.`,
+        { details: { productId: product.id, currency } },
       )
     }
     try {
@@ -120,21 +124,6 @@ export function createOrderService(options: OrderServiceOptions) {
         details: { description: cause instanceof Error ? cause.message : String(cause) },
       })
     }
-  }
-
-  async function waitForOrder(orderId: string, userId: number, key: string): Promise<Order> {
-    // Another request with this key is creating the invoice right now; its result is ours.
-    for (let waited = 0; waited < 10_000; waited += 100) {
-      const order = await store.getOrder(orderId)
-      if (order) return order
-      // The other request failed and let the key go: no order will come.
-      if (!(await store.findIdempotencyKey(userId, key))) break
-      await sleep(100)
-    }
-    throw new PayError(
-      'idempotency_in_progress',
-      'A request with this Idempotency-Key is still being processed; retry shortly.',
-    )
   }
 
   async function checkRateLimit(userId: number) {
@@ -185,19 +174,32 @@ export function createOrderService(options: OrderServiceOptions) {
       const orderId = newOrderId()
       if (idempotencyKey) {
         const hash = await requestHash(user.id, body)
-        const reservation = await store.reserveIdempotencyKey(user.id, idempotencyKey, hash, orderId)
-        if (reservation.state === 'existing') {
+        // Another request with this key may be creating the order right now: its result is ours.
+        for (const deadline = Date.now() + 10_000; ; await sleep(100)) {
+          const reservation = await store.reserveIdempotencyKey(
+            user.id,
+            idempotencyKey,
+            hash,
+            orderId,
+            options.idempotencyTakeoverMs,
+          )
+          if (reservation.state === 'reserved') break
           if (reservation.requestHash !== hash) {
             throw new PayError(
               'idempotency_conflict',
               'This Idempotency-Key was used with another request body; use a new key for a new order.',
             )
           }
-          const existing = reservation.completed
-            ? await store.getOrder(reservation.orderId)
-            : await waitForOrder(reservation.orderId, user.id, idempotencyKey)
-          if (!existing) throw new PayError('internal', 'The order of this Idempotency-Key is missing.')
-          return { order: await expireIfDue(existing), created: false }
+          if (reservation.completed) {
+            const existing = await store.getOrder(reservation.orderId)
+            if (!existing) throw new PayError('internal', 'The order of this Idempotency-Key is missing.')
+            return { order: await expireIfDue(existing), created: false }
+          }
+          if (Date.now() > deadline)
+            throw new PayError(
+              'idempotency_in_progress',
+              'A request with this Idempotency-Key is still being processed; retry shortly.',
+            )
         }
       }
       try {
@@ -229,8 +231,10 @@ export function createOrderService(options: OrderServiceOptions) {
         )
         return { order: changed(order), created: true }
       } catch (error) {
+        // This request was too slow and a repeat took its key over: the repeat's order is the answer.
+        if (error instanceof IdempotencyKeyTakenOver) return this.createOrder(user, body, idempotencyKey)
         // The key did not produce an order: let a retry with it try again.
-        if (idempotencyKey) await store.releaseIdempotencyKey(user.id, idempotencyKey)
+        if (idempotencyKey) await store.releaseIdempotencyKey(user.id, idempotencyKey, orderId)
         throw error
       }
     },
@@ -338,6 +342,52 @@ export function createOrderService(options: OrderServiceOptions) {
       const result = await store.applyRefund(orderId, { source: 'admin', detail })
       if (!result) throw new PayError('not_found', `No order ${orderId}.`)
       // Unchanged: Telegram's refunded_payment for this very refund was written first; it is refunded.
+      return result.changed ? changed(result.order) : result.order
+    },
+
+    /** The user's subscriptions (paid subscription orders, refunded ones inactive), newest first. */
+    async listSubscriptions(user: TelegramUser): Promise<Subscription[]> {
+      const now = Date.now()
+      return (await store.listSubscriptions(user.id)).map(({ id, productId, status, subscription }) => ({
+        orderId: id,
+        productId,
+        period: subscription!.period,
+        active: status === 'paid' && Date.parse(subscription!.expiresAt ?? '') > now,
+        ...(subscription!.expiresAt ? { expiresAt: subscription!.expiresAt } : {}),
+        canceled: !!subscription!.canceled,
+      }))
+    },
+
+    /**
+     * Turns renewals of the user's paid subscription off (`canceled`) or back on, through Telegram's
+     * `editUserStarSubscription` for the latest charge, then on the order. Telegram refusing leaves the order as it was.
+     */
+    async setSubscriptionCanceled(user: TelegramUser, orderId: string, canceled: boolean): Promise<Order> {
+      const order = await this.getOwnOrder(user, orderId)
+      const chargeId = order.telegramPaymentChargeId
+      if (order.status !== 'paid' || !order.subscription || !chargeId)
+        throw new PayError(
+          'invalid_state',
+          `Order ${orderId} is not a paid subscription: only those can be canceled or re-enabled.`,
+          { details: { status: order.status } },
+        )
+      try {
+        await options.telegram.editUserStarSubscription(order.userId, chargeId, canceled)
+      } catch (cause) {
+        throw new PayError(
+          'telegram_error',
+          'Telegram did not change the subscription; it stays as it was.',
+          {
+            cause,
+            details: { description: cause instanceof Error ? cause.message : String(cause) },
+          },
+        )
+      }
+      const result = await store.setSubscriptionCanceled(orderId, canceled, {
+        source: 'client',
+        detail: { subscription: canceled ? 'canceled' : 'reenabled', telegramPaymentChargeId: chargeId },
+      })
+      if (!result) throw new PayError('not_found', `No order ${orderId}.`)
       return result.changed ? changed(result.order) : result.order
     },
 

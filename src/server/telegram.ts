@@ -1,4 +1,4 @@
-import { Bot, type Context } from 'grammy'
+import { Bot, type Context, GrammyError } from 'grammy'
 import type { UserFromGetMe } from 'grammy/types'
 import type { Order } from '../core'
 import { acceptsPreCheckout } from '../core/transitions'
@@ -16,7 +16,7 @@ export interface TelegramHandlersOptions {
   orders: OrderService
   expiryGraceMs: number
   logger: Logger
-  /** Called after a successful_payment made an order paid (fulfilment is queued by then). */
+  /** Called after a successful_payment made an order paid (fulfilment is queued by then), or renewed its subscription. */
   onPaymentApplied: (order: Order) => void
   /** Called after a refunded_payment made an order refunded (its `order.refunded` job is queued by then). */
   onRefundApplied: (order: Order) => void
@@ -25,6 +25,26 @@ export interface TelegramHandlersOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** How long a refunded_payment waits for an admin refund of the same order that is still being written. */
 const REFUND_WAIT_MS = 10_000
+
+/**
+ * Answers a pre-checkout query. Telegram refusing the answer with a 400 (the query was answered already, by an
+ * instance that died before acknowledging the update, or is past its 10 s) is final: the update is acknowledged,
+ * since every redelivery would get the same 400 and Telegram would redeliver it forever. Network errors still
+ * throw, so the update comes again while the query may still be open.
+ */
+async function answerPreCheckout(ctx: Context, logger: Logger, ok: boolean, errorMessage?: string) {
+  try {
+    if (ok) await ctx.answerPreCheckoutQuery(true)
+    else await ctx.answerPreCheckoutQuery(false, { error_message: errorMessage ?? '' })
+  } catch (error) {
+    if (!(error instanceof GrammyError) || error.error_code !== 400) throw error
+    logger.warn('Telegram did not take the pre-checkout answer; not retried', {
+      orderId: ctx.preCheckoutQuery?.invoice_payload,
+      ok,
+      description: error.description,
+    })
+  }
+}
 
 /** Why a pre-checkout must be refused, or undefined to approve. The text is shown to the user by Telegram. */
 async function refusalReason(
@@ -79,7 +99,7 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
         if (result?.changed) orders.notifyChanged(result.order)
       }
       logger.warn('pre-checkout refused', { orderId: query.invoice_payload, reason: refusal.reason })
-      await ctx.answerPreCheckoutQuery(false, { error_message: refusal.message })
+      await answerPreCheckout(ctx, logger, false, refusal.message)
       return
     }
     const result = await store.applyEvent(order!.id, 'precheckout_approved', {
@@ -87,7 +107,7 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
       detail: { preCheckoutQueryId: query.id },
     })
     if (result?.changed) orders.notifyChanged(result.order)
-    await ctx.answerPreCheckoutQuery(true)
+    await answerPreCheckout(ctx, logger, true)
   })
 
   bot.on('message:successful_payment', async (ctx: Context) => {
@@ -103,6 +123,8 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
       ...(payment.subscription_expiration_date
         ? { subscriptionExpiresAt: new Date(payment.subscription_expiration_date * 1000).toISOString() }
         : {}),
+      ...(payment.is_recurring ? { isRecurring: true } : {}),
+      ...(payment.is_first_recurring ? { isFirstRecurring: true } : {}),
     })
     if (!result.order) {
       // Money taken is never lost: the charge is on record even though no order of ours matches.
@@ -112,7 +134,10 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
       })
       return
     }
-    if (result.applied) options.onPaymentApplied(result.order)
+    if (!result.applied) return
+    // A first payment or a renewal (which moves the order's subscription on): the order changed either way.
+    orders.notifyChanged(result.order)
+    options.onPaymentApplied(result.order)
   })
 
   // A refund made elsewhere (the bot owner in Telegram), or the echo of our own refundStarPayment.

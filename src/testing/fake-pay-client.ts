@@ -11,9 +11,11 @@ import type {
   OrderTimeline,
   Page,
   Product,
+  Subscription,
   TimelineSource,
 } from '../core/order'
 import { sleep } from '../core/sleep'
+import { isSettled } from '../core/status'
 import type { InvoiceOutcome, TelegramBridge } from '../core/telegram-bridge'
 import { nextStatus, type OrderEventKind } from '../core/transitions'
 import { newOrderId } from '../server/ids'
@@ -212,6 +214,9 @@ export function createFakePayClient(
     if (event === 'payment_succeeded') {
       order.paidAt = now
       order.telegramPaymentChargeId ??= `stxFake${globalThis.crypto.randomUUID().replaceAll('-', '')}`
+      // A subscription runs one period from its first payment (renewals are the simulator's to play).
+      if (order.subscription)
+        order.subscription.expiresAt = new Date(Date.now() + order.subscription.period * 1000).toISOString()
     }
     if (event === 'refunded') order.refundedAt = now
     if (event === 'expired' && order.expiresAt > now) order.expiresAt = now
@@ -230,8 +235,8 @@ export function createFakePayClient(
     method: FakeCall['method'],
     args: unknown[],
     signal: AbortSignal | undefined,
-    work: () => T,
-  ) {
+    work: () => T | Promise<T>,
+  ): Promise<T> {
     calls.push({ method, args })
     await sleep(delay(), signal)
     return work()
@@ -306,6 +311,34 @@ export function createFakePayClient(
     const start = params.startingAfter ? matching.findIndex((order) => order.id < params.startingAfter!) : 0
     const rest = start < 0 ? [] : matching.slice(start)
     return { data: rest.slice(0, limit).map(copy), hasMore: rest.length > limit, totalCount: matching.length }
+  }
+
+  // As GET /subscriptions: paid subscription orders (refunded ones inactive), newest first.
+  function listSubscriptions(): Subscription[] {
+    return listOrders({ limit: 100 })
+      .data.filter((order) => order.subscription && (order.status === 'paid' || order.status === 'refunded'))
+      .map(({ id, productId, status, subscription }) => ({
+        orderId: id,
+        productId,
+        period: subscription!.period,
+        active: status === 'paid' && Date.parse(subscription!.expiresAt ?? '') > Date.now(),
+        ...(subscription!.expiresAt && { expiresAt: subscription!.expiresAt }),
+        canceled: !!subscription!.canceled,
+      }))
+  }
+
+  function setSubscriptionCanceled(orderId: string, canceled: boolean): Order {
+    const entry = find(orderId)
+    const { order } = entry
+    if (order.status !== 'paid' || !order.subscription)
+      throw httpError(409, 'invalid_state', `Order ${orderId} is not a paid subscription.`, {
+        details: { status: order.status },
+      })
+    if (!!order.subscription.canceled !== canceled) {
+      order.subscription.canceled = canceled
+      record(entry, 'client', { subscription: canceled ? 'canceled' : 'reenabled' })
+    }
+    return copy(order)
   }
 
   // Plays the end of an invoice: Telegram's side on the order, then what the client reports.
@@ -419,6 +452,26 @@ export function createFakePayClient(
         const order = read(orderId)
         const event = clientEvents[status]
         return event ? apply(orderId, event, 'client', { invoiceStatus: status }) : order
+      }),
+    listSubscriptions: (opts) =>
+      call('listSubscriptions', withoutSignal(opts), opts?.signal, listSubscriptions),
+    setSubscriptionCanceled: (orderId, canceled, opts) =>
+      call('setSubscriptionCanceled', [orderId, canceled, ...withoutSignal(opts)], opts?.signal, () =>
+        setSubscriptionCanceled(orderId, canceled),
+      ),
+    // The live stream, played by watching the fake's own state: every change once, until settled.
+    watchOrder: (orderId, onOrder, opts) =>
+      call('watchOrder', [orderId], opts?.signal, async () => {
+        let seen = -1
+        for (;;) {
+          const entry = find(orderId)
+          if (entry.events.length !== seen) {
+            seen = entry.events.length
+            onOrder(copy(entry.order))
+          }
+          if (isSettled(entry.order.status)) return copy(entry.order)
+          await sleep(25, opts?.signal)
+        }
       }),
   }
 }

@@ -9,7 +9,7 @@ import { BotApiError, type SimulatorContext } from './simulator/context'
 import { handleControlRequest } from './simulator/control-api'
 import { WebhookDelivery } from './simulator/delivery'
 import { corsHeaders, HttpError, readBotApiParams, sendJson } from './simulator/http'
-import { pay } from './simulator/payments'
+import { pay, renewSubscription } from './simulator/payments'
 import { createRecorder } from './simulator/recorder'
 import type {
   BotInfo,
@@ -39,6 +39,12 @@ export interface TelegramSimulatorOptions {
   retryDelaysMs?: number[]
   /** How long pay() waits for answerPreCheckoutQuery (Telegram: 10 s). Default 10000. */
   preCheckoutTimeoutMs?: number
+  /**
+   * Payment provider tokens createInvoiceLink accepts for currencies other than XTR; any other token is
+   * answered `400 Bad Request: PAYMENT_PROVIDER_INVALID`, as Telegram does. Default: any token of
+   * BotFather's form, `<provider id>:TEST:<key>` or `<provider id>:LIVE:<key>`.
+   */
+  providerTokens?: readonly string[]
   /** Validate each incoming call against the spec and answer 400 on a violation. Default true. */
   strict?: boolean
   /** If set, append every call and every delivered update as JSON lines to a file in this dir (for the
@@ -63,6 +69,13 @@ export interface TelegramSimulator {
   /** Plays the user paying an invoice link made by createInvoiceLink. Resolves once the outcome is known and
    * (when paid) the first delivery of successful_payment is done; await idle() for retries. */
   pay(invoiceUrlOrSlug: string, options: PayOptions): Promise<SimulatedPayment>
+  /**
+   * Plays Telegram charging the next period of a subscription (by any of its charge ids, or its invoice
+   * payload): a new charge, expiry one period on, `successful_payment` with `is_recurring`. Rejects when the
+   * subscription was canceled (editUserStarSubscription) or a payment of it refunded. Resolves after the
+   * first delivery attempt.
+   */
+  renewSubscription(chargeIdOrInvoicePayload: string): Promise<SimulatedPayment>
   /** A fault on the next matching update(s): drop it, deliver `count` copies at once, delay it `ms`, or hold it and
    * deliver it after the next one (reorder). */
   fault(fault: Fault): void
@@ -109,6 +122,7 @@ export async function createTelegramSimulator(
     botInfo: makeBotInfo(botToken, options.botUsername ?? 'tma_pay_sim_bot'),
     delivery,
     preCheckoutTimeoutMs: options.preCheckoutTimeoutMs ?? 10_000,
+    ...(options.providerTokens ? { providerTokens: options.providerTokens } : {}),
     invoices: new Map(),
     preCheckoutQueries: new Map(),
     payments: new Map(),
@@ -227,6 +241,7 @@ export async function createTelegramSimulator(
     },
     recordFile: recorder.file,
     pay: (invoiceUrlOrSlug, payOptions) => pay(context, invoiceUrlOrSlug, payOptions),
+    renewSubscription: (chargeIdOrInvoicePayload) => renewSubscription(context, chargeIdOrInvoicePayload),
     fault: (fault) => delivery.addFault(fault),
     failNext(method, error = {}, times = 1) {
       const code = error.error_code ?? 500

@@ -8,7 +8,13 @@ import { createSimulator, startServer } from './stack'
 
 const sim = await createSimulator()
 // In memory: nothing on disk to clean up, and it opens faster.
-const server = await startServer(sim, pgliteStore('memory://'))
+// A test file may sell its own catalog (startStack({ products })).
+const products = process.env.TMA_PAY_STACK_PRODUCTS
+const server = await startServer(
+  sim,
+  pgliteStore('memory://'),
+  products ? { products: JSON.parse(products) } : {},
+)
 // The first request waits for the store to open (PGlite takes seconds): pay that here, not in a test.
 await fetch(`${server.url}/products`)
 process.stdout.write(`${JSON.stringify({ url: server.url, simUrl: sim.url, botToken: sim.botToken })}\n`)

@@ -16,6 +16,8 @@ function pgliteDriver(db: PGlite): SqlDriver {
     exec: async (text) => {
       await db.exec(text)
     },
+    // In process: PGlite delivers NOTIFY to this instance's own listeners after the commit.
+    listen: (channel, onPayload) => db.listen(channel, onPayload),
     close: () => db.close(),
   }
 }

@@ -20,6 +20,12 @@ function postgresDriver(sql: postgres.Sql): SqlDriver {
     exec: async (text) => {
       await sql.unsafe(text)
     },
+    async listen(channel, onPayload) {
+      // postgres.js keeps one connection for LISTEN and re-listens after a reconnect; a NOTIFY sent
+      // while it was down is lost, which is why streams also re-check on their heartbeat.
+      const { unlisten } = await sql.listen(channel, onPayload)
+      return unlisten
+    },
     close: () => sql.end({ timeout: 5 }),
   }
 }

@@ -81,4 +81,9 @@ export const migrations: readonly string[] = [
   `
   alter table tma_pay_orders add column refund_started_at timestamptz;
   `,
+  // The order as it was after each change, so a live stream can replay the changes a client missed
+  // (Last-Event-ID is the event's seq). Null on events written before this migration.
+  `
+  alter table tma_pay_order_events add column snapshot jsonb;
+  `,
 ]

@@ -3,14 +3,16 @@ import { nextStatus } from '../../core/transitions'
 import { newEventId } from '../ids'
 import { migrations } from './schema'
 import type { SqlDriver, SqlExecutor } from './sql'
-import type {
-  EventInput,
-  IdempotencyReservation,
-  ListOrdersFilter,
-  OutboxJob,
-  PaymentRecord,
-  PayStore,
-  RefundClaim,
+import {
+  type EventInput,
+  IdempotencyKeyTakenOver,
+  type IdempotencyReservation,
+  type ListOrdersFilter,
+  type OrderChange,
+  type OutboxJob,
+  type PaymentRecord,
+  type PayStore,
+  type RefundClaim,
 } from './types'
 
 type Row = Record<string, unknown>
@@ -57,22 +59,76 @@ function eventFromRow(row: Row): OrderEvent {
   }
 }
 
-async function insertEvent(
-  tx: SqlExecutor,
-  orderId: string,
-  status: OrderStatus,
-  event: EventInput,
-  at: Date,
-) {
+/** The channel every instance LISTENs on; the payload is the changed order's id. */
+export const ORDER_CHANGES_CHANNEL = 'tma_pay_order_changes'
+
+/**
+ * Writes one timeline event with the order as it is after the change, and tells every listening
+ * instance. NOTIFY inside the transaction is delivered on commit, and never for a rolled-back one.
+ */
+async function insertEvent(tx: SqlExecutor, order: Order, event: EventInput, at: Date) {
   await tx.query(
-    'insert into tma_pay_order_events (order_id, at, status, source, detail) values ($1, $2, $3, $4, $5::jsonb)',
-    [orderId, at, status, event.source, JSON.stringify(event.detail ?? {})],
+    `insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
+     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+    [order.id, at, order.status, event.source, JSON.stringify(event.detail ?? {}), JSON.stringify(order)],
   )
+  await tx.query('select pg_notify($1, $2)', [ORDER_CHANGES_CHANNEL, order.id])
 }
 
 async function lockOrder(tx: SqlExecutor, orderId: string): Promise<Order | undefined> {
   const [row] = await tx.query('select * from tma_pay_orders where id = $1 for update', [orderId])
   return row ? orderFromRow(row) : undefined
+}
+
+/** A new charge of a paid subscription order, one period on (`is_recurring`, not the first payment). */
+const isRenewal = (
+  order: Order,
+  payment: PaymentRecord,
+): payment is PaymentRecord & { subscriptionExpiresAt: string } =>
+  order.status === 'paid' &&
+  !!order.subscription &&
+  !!payment.subscriptionExpiresAt &&
+  !payment.isFirstRecurring
+
+/**
+ * Renews the subscription on its order: it stays paid, its charge id becomes the new one (refunds and
+ * editUserStarSubscription act on the latest) and `expiresAt` moves on. A renewal delivered after a
+ * later one (out of order) is kept on the timeline but moves nothing back.
+ */
+async function applyRenewal(
+  tx: SqlExecutor,
+  order: Order,
+  payment: PaymentRecord & { subscriptionExpiresAt: string },
+  now: Date,
+): Promise<Order> {
+  const current = order.subscription?.expiresAt
+  const latest = !current || Date.parse(payment.subscriptionExpiresAt) > Date.parse(current)
+  const [row] = latest
+    ? await tx.query(
+        `update tma_pay_orders set telegram_payment_charge_id = $2, updated_at = $3, subscription = $4::jsonb
+         where id = $1 returning *`,
+        [
+          order.id,
+          payment.telegramPaymentChargeId,
+          now,
+          JSON.stringify({
+            ...order.subscription,
+            expiresAt: payment.subscriptionExpiresAt,
+            canceled: false,
+          }),
+        ],
+      )
+    : await tx.query('update tma_pay_orders set updated_at = $2 where id = $1 returning *', [order.id, now])
+  const renewed = orderFromRow(row!)
+  const detail = {
+    renewal: true,
+    telegramPaymentChargeId: payment.telegramPaymentChargeId,
+    amount: payment.amount,
+    subscriptionExpiresAt: payment.subscriptionExpiresAt,
+    ...(latest ? {} : { outOfOrder: true }),
+  }
+  await insertEvent(tx, renewed, { source: payment.source, detail }, now)
+  return renewed
 }
 
 /** The PayStore over any PostgreSQL connection: PGlite or a server. */
@@ -112,18 +168,25 @@ export class SqlPayStore implements PayStore {
     key: string,
     requestHash: string,
     orderId: string,
+    takeoverAfterMs: number,
   ): Promise<IdempotencyReservation> {
+    // A reservation that never became an order (its instance died while Telegram made the invoice link)
+    // is taken over once stale, by a request with the same body; else the key would be stuck forever.
     const inserted = await (await this.connection).query(
       `insert into tma_pay_idempotency_keys (user_id, key, request_hash, order_id) values ($1, $2, $3, $4)
-       on conflict (user_id, key) do nothing returning key`,
-      [userId, key, requestHash, orderId],
+       on conflict (user_id, key) do update set order_id = excluded.order_id, created_at = now()
+         where not tma_pay_idempotency_keys.completed
+           and tma_pay_idempotency_keys.request_hash = excluded.request_hash
+           and tma_pay_idempotency_keys.created_at < now() - ($5 || ' milliseconds')::interval
+       returning key`,
+      [userId, key, requestHash, orderId, String(takeoverAfterMs)],
     )
     if (inserted.length > 0) return { state: 'reserved' as const }
     const [row] = await (await this.connection).query(
       'select * from tma_pay_idempotency_keys where user_id = $1 and key = $2',
       [userId, key],
     )
-    if (!row) return this.reserveIdempotencyKey(userId, key, requestHash, orderId)
+    if (!row) return this.reserveIdempotencyKey(userId, key, requestHash, orderId, takeoverAfterMs)
     return {
       state: 'existing' as const,
       orderId: String(row.order_id),
@@ -132,10 +195,11 @@ export class SqlPayStore implements PayStore {
     }
   }
 
-  async releaseIdempotencyKey(userId: number, key: string) {
+  async releaseIdempotencyKey(userId: number, key: string, orderId: string) {
+    // Only our own reservation: after a takeover the key belongs to the request that took it.
     await (await this.connection).query(
-      'delete from tma_pay_idempotency_keys where user_id = $1 and key = $2 and not completed',
-      [userId, key],
+      'delete from tma_pay_idempotency_keys where user_id = $1 and key = $2 and order_id = $3 and not completed',
+      [userId, key, orderId],
     )
   }
 
@@ -172,12 +236,14 @@ export class SqlPayStore implements PayStore {
           order.expiresAt,
         ],
       )
-      await insertEvent(tx, order.id, order.status, event, new Date(order.createdAt))
+      await insertEvent(tx, order, event, new Date(order.createdAt))
       if (idempotency) {
-        await tx.query(
-          'update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2',
-          [idempotency.userId, idempotency.key],
+        const completed = await tx.query(
+          'update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2 and order_id = $3 returning key',
+          [idempotency.userId, idempotency.key, order.id],
         )
+        // Our reservation went stale and another request took the key over: its order is the one, not ours.
+        if (completed.length === 0) throw new IdempotencyKeyTakenOver(order.id)
       }
     })
   }
@@ -233,6 +299,30 @@ export class SqlPayStore implements PayStore {
     return rows.map(eventFromRow)
   }
 
+  async orderChangesSince(orderId: string, afterSeq: number): Promise<OrderChange[]> {
+    const rows = await (await this.connection).query(
+      'select seq, snapshot from tma_pay_order_events where order_id = $1 and seq > $2 order by seq',
+      [orderId, afterSeq],
+    )
+    // Events from before snapshots were kept carry none; the order's current state stands for them.
+    return rows
+      .filter((row) => row.snapshot != null)
+      .map((row) => ({ seq: Number(row.seq), order: json(row.snapshot) as Order }))
+  }
+
+  async latestOrderChange(orderId: string): Promise<OrderChange | undefined> {
+    const [row] = await (await this.connection).query(
+      `select o.*, (select max(seq) from tma_pay_order_events e where e.order_id = o.id) as last_seq
+       from tma_pay_orders o where o.id = $1`,
+      [orderId],
+    )
+    return row ? { seq: Number(row.last_seq ?? 0), order: orderFromRow(row) } : undefined
+  }
+
+  async listenForOrderChanges(listener: (orderId: string) => void): Promise<() => Promise<void>> {
+    return (await this.connection).listen(ORDER_CHANGES_CHANNEL, listener)
+  }
+
   async applyEvent(orderId: string, kind: Parameters<PayStore['applyEvent']>[1], event: EventInput) {
     return (await this.connection).transaction(async (tx) => {
       const order = await lockOrder(tx, orderId)
@@ -246,8 +336,9 @@ export class SqlPayStore implements PayStore {
         `update tma_pay_orders set status = $2, updated_at = $3${refunded ? ', refunded_at = $3' : ''} where id = $1 returning *`,
         [orderId, next, now],
       )
-      await insertEvent(tx, orderId, next, event, now)
-      return { order: orderFromRow(row!), changed: true, previous }
+      const updated = orderFromRow(row!)
+      await insertEvent(tx, updated, event, now)
+      return { order: updated, changed: true, previous }
     })
   }
 
@@ -272,8 +363,11 @@ export class SqlPayStore implements PayStore {
       )
       if (!order) return { applied: inserted.length > 0 }
       if (inserted.length === 0) return { order, applied: false }
-      const next = nextStatus(order.status, 'payment_succeeded')
       const now = new Date()
+      // No fulfilment job: onPaid ran for the first payment; a renewal shows on the order's subscription.
+      if (isRenewal(order, payment))
+        return { order: await applyRenewal(tx, order, payment, now), applied: true }
+      const next = nextStatus(order.status, 'payment_succeeded')
       const detail = {
         telegramPaymentChargeId: payment.telegramPaymentChargeId,
         amount: payment.amount,
@@ -286,8 +380,7 @@ export class SqlPayStore implements PayStore {
         // A second charge for an order already paid (or refunded): keep the money on record, tell the timeline.
         await insertEvent(
           tx,
-          order.id,
-          order.status,
+          order,
           { source: payment.source, detail: { ...detail, duplicateCharge: true } },
           now,
         )
@@ -303,12 +396,40 @@ export class SqlPayStore implements PayStore {
          where id = $1 returning *`,
         [order.id, next, payment.telegramPaymentChargeId, now, subscription],
       )
-      await insertEvent(tx, order.id, next, { source: payment.source, detail }, now)
+      const paid = orderFromRow(row!)
+      await insertEvent(tx, paid, { source: payment.source, detail }, now)
       await tx.query(
         `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.paid') on conflict (order_id, type) do nothing`,
         [newEventId(), order.id],
       )
-      return { order: orderFromRow(row!), applied: true }
+      return { order: paid, applied: true }
+    })
+  }
+
+  async listSubscriptions(userId: number) {
+    const rows = await (await this.connection).query(
+      `select * from tma_pay_orders where user_id = $1 and subscription is not null and status in ('paid', 'refunded')
+       order by id desc limit 100`,
+      [userId],
+    )
+    return rows.map(orderFromRow)
+  }
+
+  async setSubscriptionCanceled(orderId: string, canceled: boolean, event: EventInput) {
+    return (await this.connection).transaction(async (tx) => {
+      const order = await lockOrder(tx, orderId)
+      if (!order) return undefined
+      const { subscription } = order
+      if (order.status !== 'paid' || !subscription || !!subscription.canceled === canceled)
+        return { order, changed: false }
+      const now = new Date()
+      const [row] = await tx.query(
+        'update tma_pay_orders set subscription = $2::jsonb, updated_at = $3 where id = $1 returning *',
+        [orderId, JSON.stringify({ ...subscription, canceled }), now],
+      )
+      const updated = orderFromRow(row!)
+      await insertEvent(tx, updated, event, now)
+      return { order: updated, changed: true }
     })
   }
 
@@ -345,12 +466,13 @@ export class SqlPayStore implements PayStore {
          where id = $1 returning *`,
         [orderId, next, now],
       )
-      await insertEvent(tx, orderId, next, event, now)
+      const refunded = orderFromRow(row!)
+      await insertEvent(tx, refunded, event, now)
       await tx.query(
         `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.refunded') on conflict (order_id, type) do nothing`,
         [newEventId(), orderId],
       )
-      return { order: orderFromRow(row!), changed: true }
+      return { order: refunded, changed: true }
     })
   }
 
@@ -395,6 +517,17 @@ export class SqlPayStore implements PayStore {
       [before, limit],
     )
     return rows.map((row) => String(row.id))
+  }
+
+  async recordedChargeIds(chargeIds: string[]) {
+    if (chargeIds.length === 0) return []
+    // The ids travel as one JSON array: both drivers pass text alike, whatever their array support.
+    const rows = await (await this.connection).query<{ telegram_payment_charge_id: string }>(
+      `select telegram_payment_charge_id from tma_pay_payments
+       where telegram_payment_charge_id in (select jsonb_array_elements_text($1::text::jsonb))`,
+      [JSON.stringify(chargeIds)],
+    )
+    return rows.map((row) => String(row.telegram_payment_charge_id))
   }
 
   async close() {

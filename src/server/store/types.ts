@@ -8,6 +8,13 @@ import type {
   TimelineSource,
 } from '../../core'
 
+/** The order insert lost its idempotency key to a takeover (see reserveIdempotencyKey); nothing was written. */
+export class IdempotencyKeyTakenOver extends Error {
+  constructor(orderId: string) {
+    super(`The idempotency key of order ${orderId} was taken over by a later request.`)
+  }
+}
+
 export interface EventInput {
   source: TimelineSource
   detail?: Record<string, unknown>
@@ -32,6 +39,10 @@ export interface PaymentRecord {
   currency: string
   source: TimelineSource
   subscriptionExpiresAt?: string
+  /** `is_recurring`: a payment of a subscription (its first one too). */
+  isRecurring?: boolean
+  /** `is_first_recurring`: the payment that started the subscription; without it a recurring charge of a paid order is a renewal. */
+  isFirstRecurring?: boolean
 }
 
 export interface PaymentResult {
@@ -39,6 +50,12 @@ export interface PaymentResult {
   order?: Order
   /** False when this charge was recorded before (a redelivery): nothing changed. */
   applied: boolean
+}
+
+/** One change of an order: its timeline position (`seq`, the stream's event id) and the order after it. */
+export interface OrderChange {
+  seq: number
+  order: Order
 }
 
 export interface OutboxJob {
@@ -60,13 +77,19 @@ export type RefundClaim = { state: 'claimed' | 'not_paid' | 'refunded' | 'in_pro
  */
 export interface PayStore {
   migrate(): Promise<void>
+  /**
+   * Reserves a key for `orderId`, or tells who holds it. A holder that has not made its order within
+   * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same.
+   */
   reserveIdempotencyKey(
     userId: number,
     key: string,
     requestHash: string,
     orderId: string,
+    takeoverAfterMs: number,
   ): Promise<IdempotencyReservation>
-  releaseIdempotencyKey(userId: number, key: string): Promise<void>
+  /** Lets a key go that did not produce an order, if `orderId` still holds it. */
+  releaseIdempotencyKey(userId: number, key: string, orderId: string): Promise<void>
   /** The order id a key is held for, and whether its order exists yet; undefined when the key is free. */
   findIdempotencyKey(
     userId: number,
@@ -78,6 +101,15 @@ export interface PayStore {
   listOrders(filter: ListOrdersFilter): Promise<Page<Order>>
   countOrdersSince(userId: number, since: Date): Promise<number>
   timeline(orderId: string): Promise<OrderEvent[]>
+  /** The order's changes after timeline position `afterSeq`, oldest first, each with the order as it was then. */
+  orderChangesSince(orderId: string, afterSeq: number): Promise<OrderChange[]>
+  /** The order as it is now, with the position of its latest change; undefined when there is no such order. */
+  latestOrderChange(orderId: string): Promise<OrderChange | undefined>
+  /**
+   * Calls `listener(orderId)` after a change of any order commits: made by this process or, on a
+   * PostgreSQL server, by any instance (LISTEN/NOTIFY). Resolves once listening; gives the way to stop.
+   */
+  listenForOrderChanges(listener: (orderId: string) => void): Promise<() => Promise<void>>
   /**
    * Applies one event of the status machine under a row lock. `changed` is false when the event does
    * not apply to the order's status (the order comes back as it is); `undefined` when there is no such order.
@@ -87,8 +119,23 @@ export interface PayStore {
     kind: OrderEventKind,
     event: EventInput,
   ): Promise<{ order: Order; changed: boolean; previous: OrderStatus } | undefined>
-  /** Records a charge and makes its order paid, with its timeline event and fulfilment job, exactly once per charge. */
+  /**
+   * Records a charge and makes its order paid, with its timeline event and fulfilment job, exactly once per charge.
+   * A recurring charge of a paid subscription order is a renewal: the order stays paid, takes the new charge
+   * id and `subscription.expiresAt`, and gets no second fulfilment job (`onPaid` runs for the first payment only).
+   */
   recordPayment(payment: PaymentRecord): Promise<PaymentResult>
+  /** The user's subscription orders that were paid (paid or refunded), newest first. */
+  listSubscriptions(userId: number): Promise<Order[]>
+  /**
+   * Sets `subscription.canceled` of a paid subscription order under a row lock, with its timeline event.
+   * `changed` is false when the order is not a paid subscription (or already so); `undefined` when there is no such order.
+   */
+  setSubscriptionCanceled(
+    orderId: string,
+    canceled: boolean,
+    event: EventInput,
+  ): Promise<{ order: Order; changed: boolean } | undefined>
   /**
    * Claims the refund of a paid order for `leaseMs`, under a row lock, so one caller at a time asks
    * Telegram for it. `undefined` when there is no such order.
@@ -108,5 +155,7 @@ export interface PayStore {
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
   /** Ids of unsettled orders whose `expiresAt` (plus grace) has passed. */
   findExpired(before: Date, limit: number): Promise<string[]>
+  /** Which of these charge ids are on record already (one query), so reconciliation applies only the others. */
+  recordedChargeIds(chargeIds: string[]): Promise<string[]>
   close(): Promise<void>
 }

@@ -8,6 +8,14 @@ type Method = (context: SimulatorContext, params: Params) => unknown
 
 const string = (value: unknown) => (typeof value === 'string' ? value : undefined)
 
+/** BotFather's payment provider tokens: '<provider bot id>:TEST:<key>' (test payments) or ':LIVE:'. */
+const PROVIDER_TOKEN = /^\d+:(?:TEST|LIVE):\S+$/
+
+function acceptsProviderToken(context: SimulatorContext, token: string | undefined): boolean {
+  if (!token) return false
+  return context.providerTokens ? context.providerTokens.includes(token) : PROVIDER_TOKEN.test(token)
+}
+
 function paymentOf(context: SimulatorContext, params: Params) {
   const payment = context.payments.get(String(params.telegram_payment_charge_id))
   // Telegram does not tell "no such charge" from "charge of another user".
@@ -54,6 +62,8 @@ export const botApiMethods: Record<string, Method> = {
   createInvoiceLink(context, params) {
     const prices = params.prices as LabeledPrice[]
     const currency = String(params.currency)
+    if (currency !== 'XTR' && !acceptsProviderToken(context, string(params.provider_token)))
+      throw badRequest('PAYMENT_PROVIDER_INVALID')
     if (params.subscription_period !== undefined && params.subscription_period !== STAR_SUBSCRIPTION_PERIOD) {
       throw badRequest('SUBSCRIPTION_PERIOD_INVALID')
     }

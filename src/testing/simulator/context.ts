@@ -48,6 +48,8 @@ export interface SimulatorContext {
   readonly botInfo: BotInfo
   readonly delivery: WebhookDelivery
   readonly preCheckoutTimeoutMs: number
+  /** The provider tokens createInvoiceLink accepts; absent: any of BotFather's form. */
+  readonly providerTokens?: readonly string[]
   readonly invoices: Map<string, SimulatedInvoice>
   readonly preCheckoutQueries: Map<string, OpenPreCheckoutQuery>
   readonly payments: Map<string, PaymentRecord>

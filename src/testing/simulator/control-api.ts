@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TelegramSimulator } from '../simulator'
 import { corsHeaders, HttpError, readBody, sendJson } from './http'
-import { UnknownInvoiceError } from './payments'
+import { SubscriptionRenewalError, UnknownInvoiceError } from './payments'
 import type { Fault } from './types'
 
 const faultTypes = new Set(['drop', 'duplicate', 'delay', 'reorder'])
@@ -59,6 +59,12 @@ export async function handleControlRequest(
         })
         return reply(200, payment)
       }
+      case 'POST /sim/subscriptions/renew': {
+        const body = await readJson(request)
+        const key = body.chargeId ?? body.invoicePayload
+        if (typeof key !== 'string') throw new HttpError(400, 'chargeId or invoicePayload is required')
+        return reply(200, await simulator.renewSubscription(key))
+      }
       case 'POST /sim/fault': {
         const body = await readJson(request)
         if (!faultTypes.has(body.type as string))
@@ -86,8 +92,19 @@ export async function handleControlRequest(
     }
   } catch (error) {
     const status =
-      error instanceof HttpError ? error.status : error instanceof UnknownInvoiceError ? 404 : 500
-    const code = status === 404 ? 'not_found' : status === 400 ? 'validation_failed' : 'internal'
+      error instanceof HttpError || error instanceof SubscriptionRenewalError
+        ? error.status
+        : error instanceof UnknownInvoiceError
+          ? 404
+          : 500
+    const code =
+      status === 404
+        ? 'not_found'
+        : status === 400
+          ? 'validation_failed'
+          : status === 409
+            ? 'invalid_state'
+            : 'internal'
     reply(status, { error: { code, message: error instanceof Error ? error.message : String(error) } })
   }
 }

@@ -69,6 +69,7 @@ export async function pay(
       preCheckoutQueryId,
       preCheckout: answer,
       telegramPaymentChargeId: payment.chargeId,
+      ...(payment.subscription && { subscriptionExpirationDate: payment.subscription.expiresAt }),
       invoice,
     }
   })
@@ -111,6 +112,8 @@ function takePayment(
   invoice: SimulatedInvoice,
   amount: number,
   user: TelegramUser,
+  /** A renewal's: the subscription it continues. */
+  renewing?: NonNullable<PaymentRecord['subscription']>,
 ): PaymentRecord {
   const date = unixNow()
   const stars = invoice.currency === 'XTR'
@@ -123,7 +126,8 @@ function takePayment(
     date,
     refunded: false,
   }
-  if (invoice.subscriptionPeriod) {
+  if (renewing) payment.subscription = renewing
+  else if (invoice.subscriptionPeriod) {
     payment.subscription = {
       period: invoice.subscriptionPeriod,
       expiresAt: date + invoice.subscriptionPeriod,
@@ -149,7 +153,63 @@ function takePayment(
   return payment
 }
 
-function successfulPaymentMessage(context: SimulatorContext, payment: PaymentRecord): Message {
+/** Why the simulator will not renew a subscription: none found (404), or canceled or refunded (409). */
+export class SubscriptionRenewalError extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SubscriptionRenewalError'
+  }
+}
+
+/**
+ * Telegram charges the next period of a subscription: a new charge id and Star transaction, the expiry one
+ * period on, and `successful_payment` with `is_recurring` (no pre-checkout, as for real renewals). Every charge
+ * of one subscription shares its state, so editUserStarSubscription with any of them (the latest, say) cancels it.
+ */
+export async function renewSubscription(
+  context: SimulatorContext,
+  chargeIdOrInvoicePayload: string,
+): Promise<SimulatedPayment> {
+  const all = [...context.payments.values()]
+  const subscription =
+    context.payments.get(chargeIdOrInvoicePayload)?.subscription ??
+    all.findLast((payment) => payment.subscription && payment.invoice.payload === chargeIdOrInvoicePayload)
+      ?.subscription
+  if (!subscription)
+    throw new SubscriptionRenewalError(
+      404,
+      `no subscription paid with charge or invoice payload ${chargeIdOrInvoicePayload}`,
+    )
+  const charges = all.filter((payment) => payment.subscription === subscription)
+  if (subscription.canceled)
+    throw new SubscriptionRenewalError(
+      409,
+      'the subscription was canceled (editUserStarSubscription): Telegram does not renew it',
+    )
+  if (charges.some((payment) => payment.refunded))
+    throw new SubscriptionRenewalError(
+      409,
+      'a payment of the subscription was refunded: Telegram does not renew it',
+    )
+  const latest = charges.at(-1)!
+  return context.delivery.track(async () => {
+    subscription.expiresAt += subscription.period
+    const payment = takePayment(context, latest.invoice, latest.amount, latest.user, subscription)
+    await context.delivery.enqueue({ message: successfulPaymentMessage(context, payment, false) })
+    return {
+      outcome: 'paid',
+      userId: latest.user.id,
+      telegramPaymentChargeId: payment.chargeId,
+      subscriptionExpirationDate: subscription.expiresAt,
+      invoice: latest.invoice,
+    }
+  })
+}
+
+function successfulPaymentMessage(context: SimulatorContext, payment: PaymentRecord, first = true): Message {
   const { invoice, user } = payment
   const successfulPayment: SuccessfulPayment = {
     currency: invoice.currency,
@@ -161,7 +221,7 @@ function successfulPaymentMessage(context: SimulatorContext, payment: PaymentRec
   if (payment.subscription) {
     successfulPayment.subscription_expiration_date = payment.subscription.expiresAt
     successfulPayment.is_recurring = true
-    successfulPayment.is_first_recurring = true
+    if (first) successfulPayment.is_first_recurring = true
   }
   return {
     message_id: context.nextMessageId++,

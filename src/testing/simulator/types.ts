@@ -130,6 +130,8 @@ export interface SimulatedPayment {
   preCheckoutQueryId?: string
   preCheckout?: { ok: boolean; errorMessage?: string }
   telegramPaymentChargeId?: string
+  /** A subscription's paid period ends then (Unix time), as successful_payment's subscription_expiration_date. */
+  subscriptionExpirationDate?: number
   invoice: SimulatedInvoice
 }
 

@@ -1,0 +1,206 @@
+// Reconciliation: finds Stars payments whose successful_payment never reached the server (a dropped
+// webhook, the server down past Telegram's retries) in getStarTransactions, and applies them the way the
+// webhook would. Truth 2 of the design: money taken is never lost.
+import type { Api } from 'grammy'
+import type { StarTransaction } from 'grammy/types'
+import type { Order } from '../core'
+import type { Logger } from './fulfillment'
+import type { PaymentRecord, PayStore } from './store/types'
+
+export interface ReconcileOptions {
+  /** How often reconciliation runs, in ms (it also runs once at start); `false` runs it only at start and when you call `pay.reconcile()`. Default 60000. */
+  intervalMs?: number | false
+  /** Transactions asked of `getStarTransactions` per call: 1-100. Default 100. */
+  pageSize?: number
+  /** How far back payments are looked for, in ms; older transactions are not read. Default 604800000 (7 days). */
+  lookbackMs?: number
+}
+
+export interface ReconcileResult {
+  /** Incoming invoice payments within the lookback window that were looked at. */
+  checked: number
+  /** Of those, the payments that were not on record and were applied now. */
+  applied: number
+}
+
+export interface ReconcilerDependencies {
+  store: PayStore
+  telegram: () => Api
+  logger: Logger
+  /** Called for every payment that changed an order, as the webhook path does (live updates, fulfilment). */
+  onPaymentApplied: (order: Order) => void
+}
+
+export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000
+const DEFAULT_PAGE_SIZE = 100
+const DEFAULT_LOOKBACK_MS = 7 * 24 * 3_600_000
+/** grammY waits 500 s for an answer by default; a run should not hold close() that long. */
+const CALL_TIMEOUT_MS = 30_000
+
+/** An incoming payment found in the ledger, with what its subscription expiry is derived from. */
+interface FoundPayment {
+  payment: PaymentRecord
+  /** Unix time of the charge. */
+  date: number
+  subscriptionPeriod?: number
+}
+
+/** An incoming payment by a user for one of the bot's invoices; else undefined. */
+function paymentFromTransaction(transaction: StarTransaction): FoundPayment | undefined {
+  // Refunds are outgoing: they have a receiver, never a source.
+  const source = transaction.source
+  if (source?.type !== 'user' || source.transaction_type !== 'invoice_payment') return undefined
+  if (!source.invoice_payload) return undefined
+  const payment: PaymentRecord = {
+    // "Coincides with SuccessfulPayment.telegram_payment_charge_id for successful incoming payments."
+    telegramPaymentChargeId: transaction.id,
+    invoicePayload: source.invoice_payload,
+    userId: source.user.id,
+    amount: transaction.amount,
+    currency: 'XTR',
+    source: 'reconcile',
+  }
+  if (!source.subscription_period) return { payment, date: transaction.date }
+  payment.isRecurring = true
+  return { payment, date: transaction.date, subscriptionPeriod: source.subscription_period }
+}
+
+/** Whether paging further can only find transactions older than `cutoff` (Unix seconds). */
+function pastLookback(page: StarTransaction[], cutoff: number): boolean {
+  const first = page[0]
+  const last = page.at(-1)
+  if (!first || !last) return true
+  // Telegram answers newest first, although the spec says "chronological order": a page that runs
+  // oldest first gives no such bound, so paging then goes on to the end.
+  return first.date >= last.date && last.date < cutoff
+}
+
+export function createReconciler(deps: ReconcilerDependencies, options: ReconcileOptions = {}) {
+  const { store, logger } = deps
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
+  const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100)
+    throw new TypeError(`reconcile.pageSize must be an integer 1-100, got ${pageSize}.`)
+  const { intervalMs } = options
+  // Timers take at most 2^31-1 ms (Node runs a longer one after 1 ms), and 0 would spin.
+  if (
+    intervalMs !== undefined &&
+    intervalMs !== false &&
+    !(Number.isInteger(intervalMs) && intervalMs >= 1 && intervalMs <= 2_147_483_647)
+  )
+    throw new TypeError(
+      `reconcile.intervalMs must be false or an integer 1-2147483647 ms, got ${intervalMs}.`,
+    )
+  if (!(lookbackMs > 0)) throw new TypeError(`reconcile.lookbackMs must be positive, got ${lookbackMs}.`)
+
+  /**
+   * The expiry successful_payment would have carried. A transaction has only its date: a first payment
+   * runs a period from it; a renewal (its order paid already) a period from where the last one ended,
+   * as Telegram charges renewals then. (The store tells the two apart by that order status too.)
+   */
+  async function subscriptionExpiry(orderId: string, date: number, period: number): Promise<string> {
+    const order = await store.getOrder(orderId)
+    const current = order?.status === 'paid' ? order.subscription?.expiresAt : undefined
+    const from = Math.max(date, current ? Math.floor(Date.parse(current) / 1000) : 0)
+    return new Date((from + period) * 1000).toISOString()
+  }
+
+  /** Applies payments not on record, oldest first (so renewals move a subscription on in order). */
+  async function applyPayments(unknown: FoundPayment[]): Promise<number> {
+    let applied = 0
+    // Found newest first; reversed, a stable sort keeps charges of the same second in their order too.
+    for (const { payment: found, date, subscriptionPeriod } of unknown
+      .reverse()
+      .sort((a, b) => a.date - b.date)) {
+      const payment = { ...found }
+      if (subscriptionPeriod)
+        payment.subscriptionExpiresAt = await subscriptionExpiry(
+          payment.invoicePayload,
+          date,
+          subscriptionPeriod,
+        )
+      // The same call as the webhook's: the charge id's primary key makes a race with it harmless.
+      const result = await store.recordPayment(payment)
+      if (!result.applied) continue
+      applied++
+      if (!result.order) {
+        logger.error('reconcile found a payment for no known order; the charge is recorded for a refund', {
+          invoicePayload: payment.invoicePayload,
+          telegramPaymentChargeId: payment.telegramPaymentChargeId,
+        })
+        continue
+      }
+      logger.warn('reconcile applied a payment whose webhook never arrived', {
+        orderId: result.order.id,
+        telegramPaymentChargeId: payment.telegramPaymentChargeId,
+      })
+      deps.onPaymentApplied(result.order)
+    }
+    return applied
+  }
+
+  const stopping = new AbortController()
+
+  async function reconcileOnce(): Promise<ReconcileResult> {
+    const cutoff = Math.floor((Date.now() - lookbackMs) / 1000)
+    let checked = 0
+    const unknown: FoundPayment[] = []
+    for (let offset = 0; ; offset += pageSize) {
+      stopping.signal.throwIfAborted()
+      const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(CALL_TIMEOUT_MS)])
+      const page = (
+        await deps
+          .telegram()
+          .getStarTransactions(
+            { offset, limit: pageSize },
+            signal as Parameters<Api['getStarTransactions']>[1],
+          )
+      ).transactions
+      const found = page
+        .filter((transaction) => transaction.date >= cutoff)
+        .map(paymentFromTransaction)
+        .filter((entry) => entry !== undefined)
+      checked += found.length
+      // One query a page: which of its charges are on record already.
+      const recorded = new Set(
+        await store.recordedChargeIds(found.map((entry) => entry.payment.telegramPaymentChargeId)),
+      )
+      unknown.push(...found.filter((entry) => !recorded.has(entry.payment.telegramPaymentChargeId)))
+      if (page.length < pageSize || pastLookback(page, cutoff)) break
+    }
+    return { checked, applied: await applyPayments(unknown) }
+  }
+
+  // One run at a time: a run asked for while another is under way starts after it, so it sees
+  // every payment made before it was asked for.
+  let queue: Promise<unknown> = Promise.resolve()
+  let running = 0
+
+  return {
+    /** Reads recent Star transactions and applies every payment not on record. Rejects (after logging) when Telegram or the store fails. */
+    run(): Promise<ReconcileResult> {
+      running++
+      const run = queue.then(reconcileOnce).catch((error: unknown) => {
+        if (stopping.signal.aborted) throw error
+        logger.error('reconciliation failed; the next run tries again', {
+          error: error instanceof Error ? error.message : String(error),
+        })
+        throw error
+      })
+      const done = run.finally(() => running--)
+      queue = done.catch(() => {})
+      return done
+    },
+    /** Cancels the run under way (and any waiting) and resolves when they have ended: before the store closes. */
+    stop(): Promise<void> {
+      stopping.abort(new Error('the pay server is closing'))
+      return queue.then(() => {})
+    },
+    /** True while a run is under way or waiting, so a timer does not pile runs up. */
+    get busy() {
+      return running > 0
+    },
+  }
+}
+
+export type Reconciler = ReturnType<typeof createReconciler>

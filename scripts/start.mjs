@@ -9,6 +9,9 @@
 //                                    # src/ mid-run would reload the page under a test)
 //   TMA_PAY_API_PORT=3000            # the port of `tma-pay serve` (default 0: a free one)
 //   TMA_PAY_SHOP_HOST=0.0.0.0        # the shop's listen address (default 127.0.0.1)
+//   TMA_PAY_ADMIN_KEY=...            # the admin key of the shop's admin page (#/admin); on the simulator a
+//                                    # random one per run when unset, handed to the page (no typing); with a
+//                                    # real bot only this one (or --admin-key), which the page asks for
 //
 // With a real bot (see examples/shop/README.md): serve reads these from the environment, or take the flags.
 //   TMA_PAY_BOT_TOKEN=123:AA...  TMA_PAY_WEBHOOK_SECRET=...  TMA_PAY_PUBLIC_URL=https://shop.example.com \
@@ -20,6 +23,7 @@
 //
 // Any extra arguments go to `tma-pay serve` (e.g. `npm start -- --products my-products.json`).
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -41,6 +45,12 @@ const publicUrl = flagOrEnv('public-url', 'TMA_PAY_PUBLIC_URL')?.replace(/\/+$/,
 // The shop's Vite config reads it too: the public host is one Vite must accept.
 if (publicUrl) process.env.TMA_PAY_PUBLIC_URL = publicUrl
 const store = process.env.TMA_PAY_SHOP_STORE ?? 'pglite:./.tma-pay'
+// The admin routes (the shop's #/admin page). On the simulator a random key per run unless one is given: the
+// Vite server hands it to the page (/shop-config.json), so the demo's admin page needs no typing. With a real
+// bot the key is only what the owner gave (flag or env), and the page asks for it: it never reaches the page
+// by itself, nor any bundle.
+const givenAdminKey = flagOrEnv('admin-key', 'TMA_PAY_ADMIN_KEY')
+const adminKey = givenAdminKey ?? (realTelegram ? undefined : randomBytes(18).toString('base64url'))
 const serveArgs = [
   'bin/tma-pay.mjs',
   'serve',
@@ -53,6 +63,8 @@ const serveArgs = [
   // The simulator's port; with a bot token no simulator runs and the flag is unused.
   '--sim-port',
   '0',
+  // A key among the extra arguments is passed with them; one from the environment serve reads itself.
+  ...(adminKey && givenAdminKey === undefined ? ['--admin-key', adminKey] : []),
   ...extraArgs,
 ]
 
@@ -123,6 +135,9 @@ try {
   else delete process.env.TMA_PAY_SIM_URL
   // Tells the page (through /shop-config.json) to run with Telegram's SDK, not mockMiniApp.
   process.env.TMA_PAY_SHOP_REAL_TELEGRAM = realTelegram ? '1' : '0'
+  // The demo's admin page reads the key from the Vite server, on the simulator only (vite.config.ts).
+  if (adminKey && !realTelegram) process.env.TMA_PAY_SHOP_ADMIN_KEY = adminKey
+  else delete process.env.TMA_PAY_SHOP_ADMIN_KEY
   const { createServer } = await import('vite')
   vite = await createServer({
     configFile: fileURLToPath(new URL('../examples/shop/vite.config.ts', import.meta.url)),
@@ -139,7 +154,7 @@ try {
   console.log(
     realTelegram
       ? realTelegramSteps(shopUrl, address.port)
-      : `\n  tma-pay demo shop: ${shopUrl}\n\n  Open it, buy something, and pay in the invoice sheet. Stop with Ctrl-C.\n`,
+      : `\n  tma-pay demo shop: ${shopUrl}\n\n  Open it, buy something, and pay in the invoice sheet. The shop owner's page (orders of every user,\n  refunds): ${shopUrl}#/admin. Stop with Ctrl-C.\n`,
   )
 } catch (error) {
   log(error instanceof Error ? error.message : String(error))

@@ -4,7 +4,8 @@
 //     npx vite --config examples/shop/vite.config.ts
 // With a real bot, start.mjs sets TMA_PAY_SHOP_REAL_TELEGRAM=1 instead of TMA_PAY_SIM_URL, and
 // TMA_PAY_PUBLIC_URL (the shop's public HTTPS origin) is a host Vite accepts. TMA_PAY_SHOP_HOST=0.0.0.0
-// listens on every interface, for a reverse proxy or tunnel on another machine.
+// listens on every interface, for a reverse proxy or tunnel on another machine. On the simulator,
+// TMA_PAY_SHOP_ADMIN_KEY (start.mjs sets it to serve's --admin-key) is handed to the admin page at runtime.
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 
@@ -14,6 +15,9 @@ const apiUrl = process.env.TMA_PAY_API_URL ?? 'http://127.0.0.1:3000/api/pay'
 const simUrl = process.env.TMA_PAY_SIM_URL
 const realTelegram = process.env.TMA_PAY_SHOP_REAL_TELEGRAM === '1'
 const publicUrl = process.env.TMA_PAY_PUBLIC_URL
+// Only on the simulator, and only at runtime through /shop-config.json (never a `define`, so never in a build):
+// with a real bot the admin page asks for the key.
+const adminKey = realTelegram ? undefined : process.env.TMA_PAY_SHOP_ADMIN_KEY || undefined
 // Vite answers only the hosts it knows (localhost, IPs) and 403s the rest: the public URL's host is added, so
 // Telegram (the Mini App and the webhook, both through the tunnel or proxy) reaches the shop.
 const allowedHosts = publicUrl ? [new URL(publicUrl).hostname] : []
@@ -31,6 +35,7 @@ function shopConfig(): Plugin {
             simulatorUrl: realTelegram ? null : (simUrl ?? null),
             basePath: '/api/pay',
             realTelegram,
+            adminKey: adminKey ?? null,
           }),
         )
       })

@@ -5,7 +5,8 @@
 // URL (the shop's origin: the webhook comes in through the shop's /api/pay proxy, as it does behind a
 // tunnel), that an order made and paid through the shop gets paid by that webhook, that inside Telegram
 // (launch params in the URL, a postEvent bridge standing in for the client) the page runs on @tma.js/sdk with
-// no mockMiniApp and pays, and that in a plain browser tab it says to open it in Telegram.
+// no mockMiniApp and pays, and that in a plain browser tab it says to open it in Telegram. The admin key
+// (TMA_PAY_ADMIN_KEY) enables the admin routes but never reaches the page: the admin page asks for it.
 //
 //   npx vitest run test/e2e/shop-real-bot.test.ts
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -24,6 +25,7 @@ const failures = join(root, 'test-results/e2e')
 // What @BotFather hands out: the bot's id, a colon, 35 characters.
 const botToken = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw4'
 const webhookSecret = 'shop-real-bot-secret_0123456789'
+const adminKey = 'shop-real-bot-admin-key-0123456789'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -63,6 +65,7 @@ describe('the demo shop with a real bot (npm start with TMA_PAY_BOT_TOKEN), on t
         TMA_PAY_API_ROOT: sim.url,
         TMA_PAY_WEBHOOK_SECRET: webhookSecret,
         TMA_PAY_PUBLIC_URL: publicUrl,
+        TMA_PAY_ADMIN_KEY: adminKey,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -107,8 +110,15 @@ describe('the demo shop with a real bot (npm start with TMA_PAY_BOT_TOKEN), on t
     // The token never reaches the output.
     expect(output).not.toContain(botToken.split(':')[1])
 
+    // With a real bot the dev server hands the page no admin key (the admin page asks for it).
     const config = await (await fetch(new URL('/shop-config.json', shopUrl))).json()
-    expect(config).toEqual({ simulatorUrl: null, basePath: '/api/pay', realTelegram: true })
+    expect(config).toEqual({ simulatorUrl: null, basePath: '/api/pay', realTelegram: true, adminKey: null })
+    expect(output).not.toContain(adminKey)
+    // The admin routes take the key from the environment, through the shop's proxy.
+    const adminOrders = (key: string) =>
+      fetch(new URL('/api/pay/admin/orders', shopUrl), { headers: { authorization: `Bearer ${key}` } })
+    expect((await adminOrders(adminKey)).status).toBe(200)
+    expect((await adminOrders('not-the-key')).status).toBe(401)
   })
 
   it('an order made through the shop is paid by Telegram’s webhook, through the shop’s proxy', async () => {
@@ -224,7 +234,7 @@ describe('the demo shop with a real bot (npm start with TMA_PAY_BOT_TOKEN), on t
     }
   }, 60_000)
 
-  it('in a plain browser tab the page says to open it in Telegram, and loads no mockMiniApp', async () => {
+  it('in a plain browser tab the page says to open it in Telegram, loads no mockMiniApp, and the admin page asks for the key', async () => {
     if (!existsSync(chromiumPath))
       throw new Error(
         `Chromium not found at ${chromiumPath}: install it with \`bash scripts/ci-deps.sh\`, or set TMA_PAY_CHROMIUM.`,
@@ -248,6 +258,17 @@ describe('the demo shop with a real bot (npm start with TMA_PAY_BOT_TOKEN), on t
       expect(loaded.filter((path) => path.includes('/testing/'))).toEqual([])
       // Nor does it talk to a simulator, or have launch params a mock would have put there.
       expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+
+      // The shop owner's page opens in a plain tab too, and asks for the key.
+      await page.goto(`${shopUrl}#/admin`)
+      await page.getByTestId('admin-key-form').waitFor({ timeout: 30_000 })
+      expect(await page.getByTestId('admin-order').count()).toBe(0)
+      await page.getByTestId('admin-key-input').fill(adminKey)
+      await page.getByTestId('admin-key-submit').click()
+      await page.getByTestId('admin-total').waitFor({ timeout: 10_000 })
+      expect(await page.getByTestId('admin-order').count()).toBeGreaterThan(0)
+      // Kept for this tab only.
+      expect(await page.evaluate(() => sessionStorage.getItem('tma-pay-shop-admin-key'))).toBe(adminKey)
       expect(errors).toEqual([])
     } catch (error) {
       mkdirSync(failures, { recursive: true })

@@ -37,6 +37,8 @@ function startShop(storeDir: string): Promise<Started> {
       TMA_PAY_CLI_FROM_SOURCE: '1',
       // Someone editing src/ during the run must not reload a page under a test.
       TMA_PAY_SHOP_NO_WATCH: '1',
+      // No reconciliation: a minute's tick would pay the order of 'a dropped webhook' while it is watched.
+      TMA_PAY_RECONCILE_INTERVAL_MS: '0',
       NO_COLOR: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -316,6 +318,157 @@ describe('the demo shop (npm start) in Chromium', () => {
         .toBe('Paid')
       expect(await text(mainButton)).toBe('Paid')
       expect(await mainButton.isDisabled()).toBe(true)
+    })
+  })
+
+  it('the admin page: the order with its timeline and the Stars chart, a refund, a wrong key', async () => {
+    // allowNetworkErrors: Chromium logs the wrong key's 401 answers, which the test asks for.
+    await withShop('admin-refund', { allowNetworkErrors: true }, async (page, userId) => {
+      await payButton(page, 'magic-book').click()
+      await payInSheet(page)
+      await expect.poll(() => text(payButton(page, 'magic-book')), { timeout: 15_000 }).toBe('Paid')
+
+      // The shop owner's page, with the demo's admin key (start.mjs gave serve a random one for this run).
+      await page.getByTestId('admin-link').click()
+      await page.getByTestId('admin-page').waitFor()
+      // Every user's orders are there; this user's alone, to count on them (other tests buy too).
+      await page.getByTestId('admin-user-filter').fill(String(userId))
+      const row = page.getByTestId('admin-order')
+      await expect
+        .poll(() => text(page.getByTestId('admin-total')), { timeout: 10_000 })
+        .toBe(`1 order of user ${userId}`)
+      expect(await row.count()).toBe(1)
+      expect(await row.getAttribute('data-status')).toBe('paid')
+      expect(await text(row.getByTestId('status-badge'))).toBe('Paid')
+      expect(await text(row.getByTestId('admin-order-user'))).toBe(String(userId))
+      expect(await text(row.getByTestId('admin-order-amount'))).toBe('⭐ 50')
+      expect(await row.getByTestId('admin-order-paid-at').count()).toBe(1)
+
+      // Today's bar holds the 50 Stars, said in its label (the bar's title and the screen-reader list).
+      const today = page.locator('[data-testid="stars-day"][data-today="true"]')
+      await expect.poll(() => today.getAttribute('data-taken'), { timeout: 10_000 }).toBe('50')
+      expect(await today.locator('title').textContent()).toMatch(/ \(today\): ⭐ 50 taken$/)
+      expect(await page.getByTestId('stars-days').locator('li').last().textContent()).toMatch(
+        / \(today\): ⭐ 50 taken$/,
+      )
+
+      await row.getByTestId('admin-timeline-toggle').click()
+      const timeline = row.getByTestId('timeline')
+      await expect
+        .poll(() => timeline.getByTestId('status-badge').allTextContents(), { timeout: 10_000 })
+        .toContain('Paid')
+      expect(await timeline.textContent()).toContain('by Telegram')
+
+      // Refund: a confirm step, then the row shows the refunded order.
+      await row.getByTestId('admin-refund').click()
+      expect(await text(row.getByTestId('admin-confirm'))).toContain(`Give ⭐ 50 back to user ${userId}?`)
+      await row.getByTestId('admin-refund-confirm').click()
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 10_000 }).toBe('refunded')
+      // The row's own badge comes first; the expanded timeline has one per event after it.
+      expect(await text(row.getByTestId('status-badge').first())).toBe('Refunded')
+      expect(await row.getByTestId('admin-order-refunded-at').count()).toBe(1)
+      expect(await row.getByTestId('admin-refund').count()).toBe(0)
+      await expect
+        .poll(() => timeline.getByTestId('status-badge').allTextContents(), { timeout: 10_000 })
+        .toContain('Refunded')
+      expect(await timeline.textContent()).toContain('by an admin')
+      // Refunded Stars leave the bar and are shown apart.
+      await expect.poll(() => today.getAttribute('data-taken'), { timeout: 10_000 }).toBe('0')
+      expect(await today.getAttribute('data-refunded')).toBe('50')
+      expect(await today.locator('title').textContent()).toMatch(/ \(today\): ⭐ 0 taken, ⭐ 50 refunded$/)
+
+      // The status filter: the order is among the refunded ones now, no longer among the paid.
+      await page.getByTestId('admin-status-filter').selectOption('paid')
+      await expect
+        .poll(() => text(page.getByTestId('admin-total')), { timeout: 10_000 })
+        .toBe(`0 orders paid of user ${userId}`)
+      await page.getByTestId('admin-status-filter').selectOption('refunded')
+      await expect
+        .poll(() => text(page.getByTestId('admin-total')), { timeout: 10_000 })
+        .toBe(`1 order refunded of user ${userId}`)
+      expect(await row.getAttribute('data-status')).toBe('refunded')
+
+      // A wrong key: the server's 401 message.
+      await page.getByTestId('admin-change-key').click()
+      await page.getByTestId('admin-key-input').fill('not-the-admin-key')
+      await page.getByTestId('admin-key-submit').click()
+      await expect
+        .poll(() => text(page.getByTestId('admin-error')), { timeout: 10_000 })
+        .toMatch(/^The pay server refused the key: Wrong or missing admin key/)
+      await page.getByTestId('admin-demo-key').click()
+      await page.getByTestId('admin-user-filter').fill(String(userId))
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 10_000 }).toBe('refunded')
+
+      // Back in the shop, the user's history says refunded.
+      await page.getByRole('link', { name: '← Back to the shop' }).click()
+      await expect.poll(() => orders(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('refunded')
+      expect(await text(orders(page).getByTestId('status-badge'))).toBe('Refunded')
+      expect(await text(page.getByTestId('order-refunded'))).toMatch(
+        /^Refunded .+: the Stars went back to you\.$/,
+      )
+      await orders(page).getByRole('button').click()
+      await expect
+        .poll(() => page.getByTestId('order-details').getByTestId('status-badge').allTextContents())
+        .toContain('Refunded')
+      expect(await page.getByTestId('order-refunded-at').count()).toBe(1)
+      expect(await simTransactions(userId)).toHaveLength(1)
+    })
+  })
+
+  it('a subscription: buy the Wizard Pass, cancel, re-enable, and a renewal moves its end 30 days on', async () => {
+    await withShop('subscription', {}, async (page, userId) => {
+      const pass = card(page, 'wizard-pass')
+      const subscription = pass.getByTestId('subscription')
+      const status = () => text(pass.getByTestId('subscription-status'))
+      const expiresAt = async () => Date.parse((await subscription.getAttribute('data-expires-at')) ?? '')
+      // The date as the page writes it (the browser's locale and time zone).
+      const day = (at: number) =>
+        page.evaluate(
+          (ms) => new Date(ms).toLocaleDateString('en', { year: 'numeric', month: 'short', day: 'numeric' }),
+          at,
+        )
+      const period = 30 * 86_400_000
+
+      await payButton(page, 'wizard-pass').click()
+      await payInSheet(page)
+      // Paid: the card shows the running subscription instead of the PayButton.
+      await subscription.waitFor({ timeout: 15_000 })
+      expect(await payButton(page, 'wizard-pass').count()).toBe(0)
+      const first = await expiresAt()
+      expect(Math.abs(first - (Date.now() + period))).toBeLessThan(120_000)
+      expect(await status()).toBe(`Active until ${await day(first)}`)
+      expect(await subscription.getAttribute('data-canceled')).toBe('false')
+
+      // Cancel: renewals off, still active until the same date.
+      await pass.getByTestId('subscription-cancel').click()
+      await expect.poll(() => subscription.getAttribute('data-canceled'), { timeout: 10_000 }).toBe('true')
+      expect(await status()).toBe(`Canceled, active until ${await day(first)}`)
+      expect(await expiresAt()).toBe(first)
+      // Re-enable: renewals on again.
+      await pass.getByTestId('subscription-reenable').click()
+      await expect.poll(() => subscription.getAttribute('data-canceled'), { timeout: 10_000 }).toBe('false')
+      expect(await status()).toBe(`Active until ${await day(first)}`)
+
+      // Telegram renews it (the simulator's control API): the end moves one period on.
+      const [charge] = (await simTransactions(userId)) as Array<{ id: string }>
+      const renewed = await fetch(`${simUrl}/sim/subscriptions/renew`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chargeId: charge!.id }),
+      })
+      expect(renewed.status).toBe(200)
+      await expect
+        .poll(
+          async () => {
+            await page.reload()
+            await subscription.waitFor({ timeout: 10_000 })
+            return expiresAt()
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toBe(first + period)
+      expect(await status()).toBe(`Active until ${await day(first + period)}`)
+      expect(await simTransactions(userId)).toHaveLength(2)
     })
   })
 

@@ -1,11 +1,12 @@
 import { useState } from 'react'
+import { AdminPage } from './AdminPage'
 import { MainButtonBar } from './MainButtonBar'
 import type { ShopMainButton } from './main-button'
 import { OrderHistory } from './OrderHistory'
 import { PendingBanner } from './PendingBanner'
 import { ProductGrid } from './ProductGrid'
 import { ProductPage } from './ProductPage'
-import { useRoute } from './route'
+import { adminHref, useRoute } from './route'
 import { rememberTheme, type ShopTheme } from './theme'
 
 export interface AppProps {
@@ -18,6 +19,10 @@ export interface AppProps {
   simulated: boolean
   /** Inside a real Telegram client: it owns the theme and draws the MainButton, so the shop shows neither. */
   inTelegram?: boolean
+  /** Where the pay server is mounted (the admin page calls its admin routes). */
+  basePath?: string
+  /** The demo's admin key, on the simulator only; otherwise the admin page asks for one. */
+  adminKey?: string | undefined
 }
 
 export function App({
@@ -27,6 +32,8 @@ export function App({
   mainButton,
   simulated,
   inTelegram = false,
+  basePath = '/api/pay',
+  adminKey,
 }: AppProps) {
   const route = useRoute()
   const [theme, setShopTheme] = useState(initialTheme)
@@ -55,6 +62,9 @@ export function App({
             {theme === 'dark' ? 'Light theme' : 'Dark theme'}
           </button>
         )}
+        <a className="admin-link" href={adminHref} data-testid="admin-link">
+          Admin
+        </a>
       </header>
       {simulated && (
         <p className="shop-note">
@@ -63,7 +73,9 @@ export function App({
       )}
       <PendingBanner />
       <main>
-        {route.page === 'product' ? (
+        {route.page === 'admin' ? (
+          <AdminPage baseUrl={basePath} demoKey={adminKey} />
+        ) : route.page === 'product' ? (
           <ProductPage productId={route.productId} mainButton={mainButton} />
         ) : (
           <>

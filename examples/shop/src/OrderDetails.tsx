@@ -2,7 +2,7 @@ import { useEffect } from 'react'
 import { useOrder, useOrderTimeline } from 'tma-pay/react'
 import { StatusBadge } from './StatusBadge'
 
-const sourceText: Record<string, string> = {
+export const sourceText: Record<string, string> = {
   client: 'this app',
   telegram: 'Telegram',
   server: 'the server',
@@ -27,6 +27,9 @@ export function OrderDetails({ orderId }: { orderId: string }) {
       <p className="muted">
         Order <code>{orderId}</code>
         {order.data?.paidAt ? `, paid at ${time(order.data.paidAt)}` : ''}
+        {order.data?.refundedAt && (
+          <span data-testid="order-refunded-at">, refunded at {time(order.data.refundedAt)}</span>
+        )}
       </p>
       {timeline.isPending && <p className="muted">Loading the timeline…</p>}
       {timeline.isError && <p className="error">Could not load the timeline: {timeline.error.message}</p>}

@@ -44,6 +44,11 @@ export function OrderHistory() {
                 Waiting for Telegram to confirm the payment…
               </p>
             )}
+            {order.status === 'refunded' && order.refundedAt && (
+              <p className="muted waiting" data-testid="order-refunded">
+                Refunded {new Date(order.refundedAt).toLocaleString()}: the Stars went back to you.
+              </p>
+            )}
             {open === order.id && <OrderDetails orderId={order.id} />}
           </li>
         ))}

@@ -1,6 +1,7 @@
 import { formatPrice, PayButton, useProducts } from 'tma-pay/react'
 import { ProductPicture } from './ProductPicture'
 import { productHref } from './route'
+import { SubscriptionPanel } from './SubscriptionPanel'
 
 /** The catalog from the pay server (`GET /products`): the shop never sets a price itself. */
 export function ProductGrid() {
@@ -30,7 +31,11 @@ export function ProductGrid() {
               {formatPrice(product.amount, product.currency)}
               {product.subscriptionPeriod ? ' / month' : ''}
             </p>
-            <PayButton product={product} />
+            {product.subscriptionPeriod ? (
+              <SubscriptionPanel product={product} buy={<PayButton product={product} />} />
+            ) : (
+              <PayButton product={product} />
+            )}
           </li>
         ))}
       </ul>

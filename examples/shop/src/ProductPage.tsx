@@ -1,7 +1,8 @@
 import { useState } from 'react'
-import { formatPrice, PayButton, useProducts } from 'tma-pay/react'
+import { formatPrice, PayButton, type Product, useProducts } from 'tma-pay/react'
 import type { ShopMainButton } from './main-button'
 import { ProductPicture } from './ProductPicture'
+import { SubscriptionPanel } from './SubscriptionPanel'
 
 /** One product, bought with Telegram's bottom MainButton (PayButton's `main-button` variant). */
 export function ProductPage({ productId, mainButton }: { productId: string; mainButton: ShopMainButton }) {
@@ -16,6 +17,7 @@ export function ProductPage({ productId, mainButton }: { productId: string; main
       </p>
     )
   const max = product.maxQuantity ?? 1
+  const checkout = { product, quantity, mainButton }
   return (
     <article className="product-page" data-testid="product-page">
       <a href="#/">← All products</a>
@@ -35,15 +37,30 @@ export function ProductPage({ productId, mainButton }: { productId: string; main
         </label>
       )}
       <p className="price">{formatPrice(product.amount * quantity, product.currency)}</p>
-      <p className="muted">Pay with the button at the bottom of the screen.</p>
       {/* The key starts a fresh payment when the quantity changes. */}
-      <PayButton
-        key={quantity}
-        product={product}
-        quantity={quantity}
-        variant="main-button"
-        mainButton={mainButton}
-      />
+      {product.subscriptionPeriod ? (
+        // A running subscription shows its state instead of a second checkout.
+        <SubscriptionPanel product={product} buy={<MainButtonCheckout key={quantity} {...checkout} />} />
+      ) : (
+        <MainButtonCheckout key={quantity} {...checkout} />
+      )}
     </article>
+  )
+}
+
+function MainButtonCheckout({
+  product,
+  quantity,
+  mainButton,
+}: {
+  product: Product
+  quantity: number
+  mainButton: ShopMainButton
+}) {
+  return (
+    <>
+      <p className="muted">Pay with the button at the bottom of the screen.</p>
+      <PayButton product={product} quantity={quantity} variant="main-button" mainButton={mainButton} />
+    </>
   )
 }

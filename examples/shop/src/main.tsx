@@ -11,8 +11,10 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createPayClient, type PayClient } from 'tma-pay'
 import { PayProvider } from 'tma-pay/react'
+import { AdminPage } from './AdminPage'
 import { App } from './App'
 import { createShopMainButton, type ShopMainButton } from './main-button'
+import { adminHref, parseRoute } from './route'
 import { initialTheme, type ShopTheme } from './theme'
 import './shop.css'
 
@@ -22,6 +24,8 @@ interface ShopConfig {
   basePath: string
   /** True when `tma-pay serve` talks to real Telegram (a bot token was given). */
   realTelegram?: boolean
+  /** The admin key, handed over by the dev server on the simulator only (never with a real bot). */
+  adminKey?: string | null
 }
 
 interface Shop {
@@ -43,7 +47,22 @@ const root = createRoot(document.getElementById('root')!)
 const launchedByTelegram = /(?:^#|&)tgWebAppData=/.test(location.hash)
 const inTelegram = launchedByTelegram || (!!config.realTelegram && isTMA())
 
-if (config.realTelegram && !inTelegram) {
+// Outside Telegram with a real bot, one of two pages renders alone (the admin page or the hint to open the shop
+// in Telegram): a change of route, to the admin page or back, loads the page afresh.
+if (config.realTelegram && !inTelegram) window.addEventListener('hashchange', () => location.reload())
+
+if (config.realTelegram && !inTelegram && parseRoute(location.hash).page === 'admin') {
+  // The shop owner's page needs no Telegram user, only the admin key: it opens in a plain tab too.
+  root.render(
+    <StrictMode>
+      <QueryClientProvider client={new QueryClient()}>
+        <div className="shop" data-testid="shop">
+          <AdminPage baseUrl={config.basePath} />
+        </div>
+      </QueryClientProvider>
+    </StrictMode>,
+  )
+} else if (config.realTelegram && !inTelegram) {
   root.render(<OpenInTelegram />)
 } else {
   const shop = inTelegram ? telegramShop(config) : await simulatedShop(config)
@@ -58,6 +77,8 @@ if (config.realTelegram && !inTelegram) {
             mainButton={shop.mainButton}
             simulated={!!config.simulatorUrl && !inTelegram}
             inTelegram={shop.inTelegram}
+            basePath={config.basePath}
+            adminKey={inTelegram ? undefined : (config.adminKey ?? undefined)}
           />
         </PayProvider>
       </QueryClientProvider>
@@ -125,6 +146,11 @@ function OpenInTelegram() {
       <p className="shop-note">
         In a plain browser tab there is no Telegram user to pay as. To try it without Telegram, run{' '}
         <code>npm start</code> without <code>TMA_PAY_BOT_TOKEN</code>: the Telegram simulator stands in.
+      </p>
+      <p className="shop-note">
+        <a className="admin-link" href={adminHref} data-testid="admin-link">
+          Shop owner? The admin page
+        </a>
       </p>
     </div>
   )

@@ -1,10 +1,11 @@
 // Hash routes, so the dev server needs no history fallback and a reload keeps the page:
-// `#/` the shop, `#/product/<id>` a product page with the MainButton checkout.
+// `#/` the shop, `#/product/<id>` a product page with the MainButton checkout, `#/admin` the shop owner's page.
 import { useSyncExternalStore } from 'react'
 
-export type Route = { page: 'home' } | { page: 'product'; productId: string }
+export type Route = { page: 'home' } | { page: 'product'; productId: string } | { page: 'admin' }
 
-function parse(hash: string): Route {
+export function parseRoute(hash: string): Route {
+  if (/^#\/admin\/?$/.test(hash)) return { page: 'admin' }
   const product = /^#\/product\/([^/]+)$/.exec(hash)
   return product ? { page: 'product', productId: decodeURIComponent(product[1]!) } : { page: 'home' }
 }
@@ -16,7 +17,9 @@ const subscribe = (onChange: () => void) => {
 
 export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribe, () => location.hash)
-  return parse(hash)
+  return parseRoute(hash)
 }
 
 export const productHref = (productId: string) => `#/product/${encodeURIComponent(productId)}`
+
+export const adminHref = '#/admin'

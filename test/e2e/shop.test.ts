@@ -388,6 +388,12 @@ describe('the demo shop (npm start) in Chromium', () => {
         .toBe(`1 order refunded of user ${userId}`)
       expect(await row.getAttribute('data-status')).toBe('refunded')
 
+      if (process.env.TMA_PAY_SHOP_SCREENSHOT === '1') {
+        await page.getByTestId('admin-status-filter').selectOption('')
+        await row.getByTestId('admin-timeline-toggle').click()
+        await page.screenshot({ path: join(root, 'docs/admin.png'), fullPage: true })
+      }
+
       // A wrong key: the server's 401 message.
       await page.getByTestId('admin-change-key').click()
       await page.getByTestId('admin-key-input').fill('not-the-admin-key')

@@ -1,22 +1,11 @@
 // The two `tma-pay serve` instances: child processes from this checkout's source, each on its own fixed port
 // (so a restarted one is back behind the proxy), on one PostgreSQL database, on the simulator's Bot API,
 // with the proxy as their public URL (each sets the webhook to it at start) and the notify receiver.
-import { join } from 'node:path'
-import { type Child, childEnv, startChild } from '../server/processes'
+import type { Child } from '../shared/processes'
+import { type ServeConfig, startServe } from '../shared/serve'
 
-export interface InstanceConfig {
-  repoRoot: string
-  productsFile: string
-  /** postgres://... of the bench's fresh database. */
-  store: string
-  botToken: string
-  apiRoot: string
-  webhookSecret: string
-  /** The proxy's origin: what Telegram and the Mini App reach. */
-  publicUrl: string
-  notifyUrl: string
-  notifySecret: string
-}
+/** Everything but the port: the proxy's origin as the public URL, the receiver as the notify URL. */
+export type InstanceConfig = Omit<ServeConfig, 'port' | 'count'>
 
 export interface Kill {
   instance: number
@@ -53,29 +42,7 @@ export class Instance {
   }
 
   async start(): Promise<void> {
-    const c = this.config
-    const args = [
-      join(c.repoRoot, 'bin/tma-pay.mjs'),
-      'serve',
-      ['--port', String(this.port)],
-      ['--host', '127.0.0.1'],
-      ['--products', c.productsFile],
-      ['--store', c.store],
-      ['--bot-token', c.botToken],
-      ['--api-root', c.apiRoot],
-      ['--webhook-secret', c.webhookSecret],
-      ['--public-url', c.publicUrl],
-      ['--notify-url', c.notifyUrl],
-      ['--notify-secret', c.notifySecret],
-    ].flat()
-    this.child = await startChild(process.execPath, args, {
-      cwd: c.repoRoot,
-      // The source, not a dist/ build that may be older than the checkout being tested.
-      env: childEnv({ TMA_PAY_CLI_FROM_SOURCE: '1' }),
-      ready: /^tma-pay listening on (http:\/\/\S+)$/m,
-      timeoutMs: 60_000,
-      count: countedLines,
-    })
+    this.child = await startServe({ ...this.config, port: this.port, count: countedLines })
   }
 
   /** SIGKILL: no shutdown, no goodbye; in-flight requests and transactions are cut where they are. */

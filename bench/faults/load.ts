@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Order } from '../../src/core'
 import type { TelegramSimulator } from '../../src/testing/index'
-import { benchProduct } from '../server/product'
+import { benchProduct } from '../shared/product'
 
 export interface PaymentAttempt {
   index: number

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { maskPassword } from '../server/options'
+import { databaseUrlPrefix, boundedNumber as number, readFlags } from '../shared/flags'
 
 export interface FaultsOptions {
   /** Payments started per second, at a steady pace. */
@@ -41,31 +40,18 @@ throwaway cluster from scripts/pg-cluster.sh (bash scripts/ci-deps.sh installs P
 Exit codes: 0 all payments accounted for; 1 a payment lost or doubled, a notification missing or
 doubled, an update never delivered, or the --timeout hit; 2 bad flags.`
 
-function number(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
-  if (text === undefined) return fallback
-  const value = Number(text)
-  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(value) || value < min || value > max)
-    throw new Error(`--${name} must be a number from ${min} to ${max}, not ${JSON.stringify(text)}`)
-  return value
-}
-
 /** The flags, checked; `undefined` for --help. */
 export function parseOptions(argv: string[]): FaultsOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      'kill-at': { type: 'string' },
-      down: { type: 'string' },
-      'drain-timeout': { type: 'string' },
-      timeout: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const values = readFlags(argv, {
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    'kill-at': { type: 'string' },
+    down: { type: 'string' },
+    'drain-timeout': { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'string' },
   })
-  if (values.help) return undefined
+  if (!values) return undefined
   const rate = number('rate', values.rate, 20, 0.1, 500)
   const durationSeconds = number('duration', values.duration, 20, 1, 600)
   if (rate * durationSeconds > 20_000)
@@ -98,6 +84,5 @@ export function reproduceCommand(options: FaultsOptions, databaseUrl: string | u
     `--drain-timeout ${options.drainTimeoutSeconds}`,
     `--timeout ${options.timeoutSeconds}`,
   ]
-  const env = databaseUrl ? `TMA_PAY_BENCH_DATABASE_URL='${maskPassword(databaseUrl)}' ` : ''
-  return `${env}npx tsx bench/faults/run.ts ${flags.join(' ')}`
+  return `${databaseUrlPrefix(databaseUrl)}npx tsx bench/faults/run.ts ${flags.join(' ')}`
 }

@@ -1,5 +1,5 @@
 // What the faults bench prints: one table of counts, the kills, the machine, and the command.
-import { type Machine, quietPercent } from '../server/report'
+import { type Machine, quietPercent } from '../shared/machine'
 import type { Kill } from './instances'
 import type { FaultsOptions } from './options'
 import type { ProxyStats } from './proxy'

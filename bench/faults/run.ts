@@ -10,17 +10,18 @@
 //
 //   npx tsx bench/faults/run.ts [--rate 20] [--duration 20] [--kill-at 8] [--down 2]
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
 import { createTelegramSimulator, type TelegramSimulator } from '../../src/testing/index'
-import { machineBusyCpuMs, machineBusyPercent } from '../server/cpu'
-import { type DatabaseServer, postgresServer, stopClusterOnExit } from '../server/databases'
-import { freePort, killAllChildren } from '../server/processes'
-import { writeProductsFile } from '../server/product'
-import { describeMachine, quietPercent } from '../server/report'
+import { machineBusyCpuMs } from '../shared/cpu'
+import { type DatabaseServer, postgresServer } from '../shared/databases'
+import { makeTempRoot, runBench } from '../shared/lifecycle'
+import { busyBeforeStart, describeMachine } from '../shared/machine'
+import { freePort } from '../shared/processes'
+import { writeProductsFile } from '../shared/product'
+import { progress } from '../shared/progress'
 import { Instance, type Kill } from './instances'
 import { type PaymentAttempt, runLoad } from './load'
 import { type FaultsOptions, parseOptions, reproduceCommand, usage } from './options'
@@ -30,7 +31,6 @@ import { type FaultsReport, formatReport } from './report'
 import { failed, reckon } from './verify'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const basePath = '/api/pay'
 
@@ -109,7 +109,7 @@ async function warmUp(instances: Instance[], sim: TelegramSimulator): Promise<vo
 }
 
 interface Running {
-  root: string
+  root: { path: string; remove(): void }
   server?: DatabaseServer
   dropDatabase?: () => Promise<void>
   sim?: TelegramSimulator
@@ -136,7 +136,7 @@ async function cleanUp(running: Running) {
     const ms = performance.now() - started
     if (ms > 2000) progress(`cleanup of the ${name} took ${(ms / 1000).toFixed(1)} s`)
   }
-  rmSync(running.root, { recursive: true, force: true })
+  running.root.remove()
 }
 
 async function bench(
@@ -146,13 +146,13 @@ async function bench(
   busyBefore: number | undefined,
 ): Promise<FaultsReport> {
   const startedAt = new Date()
-  const productsFile = writeProductsFile(running.root)
+  const productsFile = writeProductsFile(running.root.path)
   progress(
     process.env.TMA_PAY_BENCH_DATABASE_URL
       ? 'using TMA_PAY_BENCH_DATABASE_URL'
       : 'starting a throwaway PostgreSQL cluster',
   )
-  running.server = await postgresServer(running.root, repoRoot)
+  running.server = await postgresServer(running.root.path, repoRoot)
   const database = await running.server.fresh()
   running.dropDatabase = () => database.drop()
   running.sql = postgres(database.spec, { max: 2, onnotice: () => {} })
@@ -176,8 +176,7 @@ async function bench(
     apiRoot: sim.url,
     webhookSecret: randomBytes(24).toString('base64url'),
     publicUrl: proxy.origin,
-    notifyUrl: running.receiver.url,
-    notifySecret,
+    notify: { url: running.receiver.url, secret: notifySecret },
   }
   running.instances = ports.map((port, index) => new Instance(index + 1, port, config))
   progress(`starting 2 tma-pay serve instances (ports ${ports.join(', ')}) behind the proxy ${proxy.origin}`)
@@ -257,39 +256,11 @@ async function bench(
   }
 }
 
-let current: Running | undefined
-
-async function main(): Promise<number> {
-  let options: FaultsOptions | undefined
-  try {
-    options = parseOptions(process.argv.slice(2))
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}\n\n${usage}`)
-    return 2
-  }
-  if (!options) {
-    console.log(usage)
-    return 0
-  }
-  const limit = options.timeoutSeconds
-  const signal = AbortSignal.timeout(limit * 1000)
-  // A backstop for a hang no await notices: end everything a minute past the limit.
-  setTimeout(
-    () => {
-      progress(`still running ${limit + 60} s after start; killing everything`)
-      shutdownNow(1)
-    },
-    (limit + 60) * 1000,
-  ).unref()
+async function main(options: FaultsOptions, signal: AbortSignal): Promise<number> {
   // Timing decides some outcomes (a pre-checkout answered past Telegram's 10 s, a client's timeout): say how busy the
   // machine was before the run, so a run next to a test suite is read as such.
-  const busyBefore = await machineBusyPercent(1000, cpus().length)
-  if (busyBefore !== undefined && busyBefore > quietPercent)
-    progress(
-      `warning: the cores were ${busyBefore.toFixed(0)}% busy before the bench started: timeouts will be likelier`,
-    )
-  const running: Running = { root: mkdtempSync(join(tmpdir(), 'tma-pay-faults-')), instances: [] }
-  current = running
+  const busyBefore = await busyBeforeStart(': timeouts will be likelier')
+  const running: Running = { root: makeTempRoot('tma-pay-faults-'), instances: [] }
   let report: FaultsReport
   try {
     report = await Promise.race([
@@ -302,7 +273,6 @@ async function main(): Promise<number> {
     throw error
   } finally {
     await cleanUp(running)
-    current = undefined
   }
   console.log(formatReport(report))
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`)
@@ -315,29 +285,4 @@ async function main(): Promise<number> {
   return 1
 }
 
-/** For paths that cannot wait (a signal, the backstop): kill children, stop our cluster, drop temp files. */
-function shutdownNow(code: number): never {
-  killAllChildren()
-  stopClusterOnExit()
-  if (current) rmSync(current.root, { recursive: true, force: true })
-  process.exit(code)
-}
-
-process.once('SIGINT', () => shutdownNow(130))
-process.once('SIGTERM', () => shutdownNow(143))
-process.once('exit', killAllChildren)
-
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError'
-    console.error(
-      timedOut
-        ? 'bench: stopped at the --timeout limit; nothing is reported'
-        : `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    )
-    shutdownNow(1)
-  },
-)
+runBench({ parse: parseOptions, usage, timedOut: 'nothing is reported', main })

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { maskPassword, type StoreKind } from '../server/options'
+import { databaseUrlPrefix, parseStores, positiveInt, readFlags, type StoreKind } from '../shared/flags'
 
 export interface StoreKindLabel {
   store: StoreKind
@@ -47,37 +46,21 @@ seeing the order paid: over the order's live stream (client.watchOrder) against 
 Chromium: TMA_PAY_CHROMIUM, else /usr/bin/chromium. PostgreSQL: TMA_PAY_BENCH_DATABASE_URL, else a
 throwaway cluster from scripts/pg-cluster.sh (skipped when PostgreSQL is not installed).`
 
-function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
-  if (text === undefined) return fallback
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min)
-    throw new Error(`--${name} must be an integer >= ${min}, not ${JSON.stringify(text)}`)
-  return value
-}
-
 /** The flags, checked; `undefined` for --help. */
 export function parseOptions(argv: string[]): LiveOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      payments: { type: 'string' },
-      concurrency: { type: 'string' },
-      warmup: { type: 'string' },
-      stores: { type: 'string' },
-      wait: { type: 'string' },
-      bound: { type: 'string' },
-      timeout: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const values = readFlags(argv, {
+    payments: { type: 'string' },
+    concurrency: { type: 'string' },
+    warmup: { type: 'string' },
+    stores: { type: 'string' },
+    wait: { type: 'string' },
+    bound: { type: 'string' },
+    timeout: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'string' },
   })
-  if (values.help) return undefined
-  const stores = (values.stores ?? 'pglite').split(',').map((s) => s.trim())
-  for (const store of stores)
-    if (store !== 'pglite' && store !== 'postgres')
-      throw new Error(`--stores takes pglite and/or postgres, not ${JSON.stringify(store)}`)
+  if (!values) return undefined
+  const stores = parseStores(values.stores ?? 'pglite')
   const wait = /^(\d+)-(\d+)$/.exec(values.wait ?? '200-3000')
   if (!wait || Number(wait[1]) > Number(wait[2]))
     throw new Error(`--wait takes MIN-MAX in ms, e.g. 200-3000, not ${JSON.stringify(values.wait)}`)
@@ -85,7 +68,7 @@ export function parseOptions(argv: string[]): LiveOptions | undefined {
     payments: positiveInt('payments', values.payments, 40),
     concurrency: positiveInt('concurrency', values.concurrency, 4),
     warmup: positiveInt('warmup', values.warmup, 12, 0),
-    stores: [...new Set(stores)] as StoreKind[],
+    stores,
     minWaitMs: Number(wait[1]),
     maxWaitMs: Number(wait[2]),
     boundSeconds: positiveInt('bound', values.bound, 20),
@@ -108,6 +91,5 @@ export function reproduceCommand(options: LiveOptions, databaseUrl: string | und
     `--seed ${options.seed}`,
   ]
   const chromium = process.env.TMA_PAY_CHROMIUM ? `TMA_PAY_CHROMIUM=${process.env.TMA_PAY_CHROMIUM} ` : ''
-  const env = databaseUrl ? `TMA_PAY_BENCH_DATABASE_URL='${maskPassword(databaseUrl)}' ` : ''
-  return `${chromium}${env}npx tsx bench/live/run.ts ${flags.join(' ')}`
+  return `${chromium}${databaseUrlPrefix(databaseUrl)}npx tsx bench/live/run.ts ${flags.join(' ')}`
 }

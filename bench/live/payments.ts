@@ -1,22 +1,19 @@
 // One store's run: `tma-pay serve` on the Telegram simulator, the page's origin in front of it, and lanes of
 // browser contexts paying and watching, live and poll interleaved.
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { cpus } from 'node:os'
-import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import type { Order } from '../../src/core'
-import { createTelegramSimulator, type TelegramSimulator } from '../../src/testing/index'
-import { machineBusyCpuMs, processCpuMs } from '../server/cpu'
-import type { Database } from '../server/databases'
-import { tapWebhookDeliveries } from '../server/fetch-tap'
-import { type Child, childEnv, freePort, startChild } from '../server/processes'
-import { benchProduct } from '../server/product'
+import { withCleanups } from '../shared/cleanups'
+import { machineBusyCpuMs, processCpuMs } from '../shared/cpu'
+import type { Database } from '../shared/databases'
+import { benchProduct } from '../shared/product'
+import { progress } from '../shared/progress'
+import { startServeOnSimulator } from '../shared/serve'
 import { type ClockOffset, type Lane, openLane } from './browser'
 import type { LiveOptions } from './options'
 import type { WatchMode, WatchResult } from './page'
 import { type Site, startSite } from './site'
-
-const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
 /** One payment, every time on the bench's clock (ms, sub-ms resolution). */
 export interface Sample {
@@ -75,38 +72,7 @@ export function seeded(seed: number): () => number {
 /** Live and poll in ABBA order, so neither always goes first. */
 export const modeOf = (index: number): WatchMode => (index % 4 === 0 || index % 4 === 3 ? 'live' : 'poll')
 
-async function startServe(repoRoot: string, productsFile: string, store: Database, sim: TelegramSimulator) {
-  // --public-url needs the port before the server binds it; another process may grab it meanwhile, so retry.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const args = [
-      join(repoRoot, 'bin/tma-pay.mjs'),
-      'serve',
-      ['--port', String(port)],
-      ['--host', '127.0.0.1'],
-      ['--products', productsFile],
-      ['--store', store.spec],
-      ['--bot-token', sim.botToken],
-      ['--api-root', sim.url],
-      ['--webhook-secret', randomBytes(24).toString('base64url')],
-      ['--public-url', `http://127.0.0.1:${port}`],
-    ].flat()
-    try {
-      return await startChild(process.execPath, args, {
-        cwd: repoRoot,
-        // The source, not a dist/ build that may be older than the checkout being measured.
-        env: childEnv({ TMA_PAY_CLI_FROM_SOURCE: '1' }),
-        ready: /^tma-pay listening on (http:\/\/\S+)$/m,
-        timeoutMs: 60_000,
-        count: { logged: /\[tma-pay\]/ },
-      })
-    } catch (error) {
-      if (attempt >= 3 || !/is in use/.test(String(error))) throw error
-    }
-  }
-}
-
-export async function runStore(
+export function runStore(
   repoRoot: string,
   productsFile: string,
   store: Database,
@@ -115,26 +81,18 @@ export async function runStore(
   label: string,
   signal: AbortSignal,
 ): Promise<StoreRun> {
-  const cleanups: Array<() => Promise<void>> = []
-  try {
-    // No redeliveries: a failed webhook is an error of this run, not something to paper over 200 ms later.
-    const sim = await createTelegramSimulator({ recordDir: false, retryDelaysMs: [] })
-    cleanups.push(() => sim.close())
+  return withCleanups(async (defer) => {
     progress(`${label}: starting tma-pay serve`)
-    const server: Child = await startServe(repoRoot, productsFile, store, sim)
-    cleanups.push(() => server.stop())
-    const apiUrl = server.ready[1]!
-    if (sim.webhook?.url !== `${apiUrl}/telegram/webhook`)
-      throw new Error(`tma-pay serve set the webhook to ${sim.webhook?.url}, not ${apiUrl}/telegram/webhook`)
-    const tap = tapWebhookDeliveries(sim.webhook.url)
-    cleanups.push(async () => tap.restore())
+    const served = await startServeOnSimulator(repoRoot, productsFile, store)
+    defer(() => served.stop())
+    const { sim, server, apiUrl, tap } = served
     const site: Site = await startSite(apiUrl)
-    cleanups.push(() => site.close())
+    defer(() => site.close())
     progress(`${label}: ${options.concurrency} browser contexts on ${site.url}`)
     const lanes: Lane[] = []
     for (let i = 0; i < options.concurrency; i++) {
       const lane = await openLane(browser, site.url)
-      cleanups.push(() => lane.close())
+      defer(() => lane.close())
       lanes.push(lane)
     }
 
@@ -254,7 +212,5 @@ export async function runStore(
         : {}),
       scriptBytes: site.scriptBytes,
     }
-  } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => progress(`cleanup: ${error}`))
-  }
+  })
 }

@@ -1,6 +1,6 @@
 // What the live bench prints (and writes with --json): per store, live and poll side by side.
-import type { Machine } from '../server/report'
-import { percentile } from '../server/stats'
+import { busyBeforeLines, type Machine } from '../shared/machine'
+import { percentile } from '../shared/stats'
 import type { LiveOptions, StoreKindLabel } from './options'
 import type { WatchMode } from './page'
 import type { Sample, StoreRun } from './payments'
@@ -193,12 +193,7 @@ export function formatReport(report: LiveReport): string {
       `${machine.cpuModel}, ${machine.os}, ${machine.memoryGiB} GiB`,
     `commit:  ${machine.commit}`,
     `load:    ${machine.loadAverage.map((l) => l.toFixed(1)).join(' ')} (1, 5, 15 min load average at the start)`,
-    ...(machine.busyBeforePercent !== undefined
-      ? [
-          `before:  cores ${machine.busyBeforePercent.toFixed(0)}% busy in the second before the bench` +
-            (machine.busyBeforePercent > 15 ? ': NOT QUIET, other work skews these figures' : ''),
-        ]
-      : []),
+    ...busyBeforeLines(machine),
     `took:    ${report.seconds.toFixed(0)} s`,
     `reproduce (from the repository root): ${report.command}`,
   )

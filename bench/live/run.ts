@@ -6,105 +6,52 @@
 // progress to stderr; nothing is written into the repository (temp files live in the OS temp dir).
 //
 //   npx tsx bench/live/run.ts [--payments 40] [--concurrency 4] [--stores pglite,postgres] [--json FILE]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
-import { machineBusyPercent } from '../server/cpu'
-import { type DatabaseServer, pgliteServer, postgresServer, stopClusterOnExit } from '../server/databases'
-import { killAllChildren } from '../server/processes'
-import { writeProductsFile } from '../server/product'
-import { describeMachine, quietPercent } from '../server/report'
+import { makeTempRoot, onShutdown, runBench } from '../shared/lifecycle'
+import { busyBeforeStart, describeMachine } from '../shared/machine'
+import { writeProductsFile } from '../shared/product'
+import { progress } from '../shared/progress'
+import { eachStore } from '../shared/stores'
 import { launchBrowser } from './browser'
 import { type LiveOptions, parseOptions, reproduceCommand, usage } from './options'
 import { runStore } from './payments'
 import { formatReport, type LiveReport, type StoreSummary, summarizeStore } from './report'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
-async function openServer(kind: LiveOptions['stores'][number], root: string): Promise<DatabaseServer> {
-  if (kind === 'pglite') return pgliteServer(root, repoRoot)
-  progress(
-    process.env.TMA_PAY_BENCH_DATABASE_URL
-      ? 'postgres: using TMA_PAY_BENCH_DATABASE_URL'
-      : 'postgres: starting a throwaway cluster',
-  )
-  return postgresServer(root, repoRoot)
-}
-
-let browser: Browser | undefined
-let tempRoot: string | undefined
-
-async function main(): Promise<number> {
-  let options: LiveOptions | undefined
-  try {
-    options = parseOptions(process.argv.slice(2))
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}\n\n${usage}`)
-    return 2
-  }
-  if (!options) {
-    console.log(usage)
-    return 0
-  }
+async function main(options: LiveOptions, signal: AbortSignal): Promise<number> {
   const startedAt = new Date()
-  const signal = AbortSignal.timeout(options.timeoutSeconds * 1000)
-  // A backstop for a hang no await will notice: end everything a minute past the limit.
-  setTimeout(
-    () => {
-      progress(`still running ${options.timeoutSeconds + 60} s after start; killing everything`)
-      shutdownNow(1)
-    },
-    (options.timeoutSeconds + 60) * 1000,
-  ).unref()
-
   const loadAverage = loadavg()
-  const busyBefore = await machineBusyPercent(1000, cpus().length)
-  if (busyBefore !== undefined && busyBefore > quietPercent)
-    progress(
-      `warning: the cores were ${busyBefore.toFixed(0)}% busy before the bench started; figures will be skewed`,
-    )
-  const root = mkdtempSync(join(tmpdir(), 'tma-pay-bench-live-'))
-  tempRoot = root
-  const stores: StoreSummary[] = []
+  const busyBefore = await busyBeforeStart('; figures will be skewed')
+  const root = makeTempRoot('tma-pay-bench-live-')
+  let browser: Browser | undefined
+  // Playwright kills the browsers it launched on exit as well; closing on a signal is the polite first try.
+  const forgetBrowser = onShutdown(() => void browser?.close().catch(() => {}))
+  let stores: StoreSummary[]
   let chromiumVersion = 'Chromium ?'
   try {
     progress('launching headless Chromium')
     browser = await launchBrowser()
+    const open = browser
     chromiumVersion = `Chromium ${browser.version()}`
-    const productsFile = writeProductsFile(root)
-    for (const kind of options.stores) {
-      let server: DatabaseServer
+    const productsFile = writeProductsFile(root.path)
+    stores = await eachStore(options.stores, root.path, repoRoot, async (server) => {
+      const database = await server.fresh()
       try {
-        server = await openServer(kind, root)
-      } catch (error) {
-        // Only PostgreSQL can be missing (not installed here); say so and bench the rest.
-        const reason = (error as Error).message.split('\n')[0]!
-        progress(`${kind}: skipped: ${reason}`)
-        stores.push({ store: kind, label: kind === 'postgres' ? 'PostgreSQL' : 'PGlite', skipped: reason })
-        continue
-      }
-      try {
-        const database = await server.fresh()
-        try {
-          const run = await runStore(repoRoot, productsFile, database, browser, options, kind, signal)
-          stores.push(summarizeStore({ store: kind, label: server.label }, run))
-        } finally {
-          await database.drop().catch((error) => progress(`cleanup: ${error}`))
-        }
+        const run = await runStore(repoRoot, productsFile, database, open, options, server.kind, signal)
+        return summarizeStore({ store: server.kind, label: server.label }, run)
       } finally {
-        await server.close()
+        await database.drop().catch((error) => progress(`cleanup: ${error}`))
       }
-    }
+    })
   } finally {
     await browser?.close().catch(() => {})
-    browser = undefined
-    rmSync(root, { recursive: true, force: true })
-    tempRoot = undefined
+    forgetBrowser()
+    root.remove()
   }
-
   const report: LiveReport = {
     options,
     stores,
@@ -120,31 +67,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0
 }
 
-/** For paths that cannot wait (a signal, the backstop): kill the browser and children, stop our cluster, drop temp files. */
-function shutdownNow(code: number): never {
-  // Playwright kills the browsers it launched on exit as well; closing here is the polite first try.
-  void browser?.close().catch(() => {})
-  killAllChildren()
-  stopClusterOnExit()
-  if (tempRoot) rmSync(tempRoot, { recursive: true, force: true })
-  process.exit(code)
-}
-
-process.once('SIGINT', () => shutdownNow(130))
-process.once('SIGTERM', () => shutdownNow(143))
-process.once('exit', killAllChildren)
-
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError'
-    console.error(
-      timedOut
-        ? 'bench: stopped at the --timeout limit; nothing measured is reported'
-        : `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    )
-    shutdownNow(1)
-  },
-)
+runBench({ parse: parseOptions, usage, timedOut: 'nothing measured is reported', main })

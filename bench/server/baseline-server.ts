@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
+import { benchProduct } from '../shared/product'
 import { approvePreCheckout, createOrder, type Db, openDb, recordPayment } from './baseline-sql'
-import { benchProduct } from './product'
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []

@@ -2,10 +2,10 @@
 // (create, pre-checkout, pay), the client playing both the Mini App and Telegram.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import type { Database } from './databases'
+import type { Database } from '../shared/databases'
+import { childEnv, startChild } from '../shared/processes'
+import { benchProduct } from '../shared/product'
 import type { StepTimes, Target } from './load'
-import { childEnv, startChild } from './processes'
-import { benchProduct } from './product'
 import { userIdOf } from './tma-pay-target'
 
 const requestTimeoutMs = 30_000

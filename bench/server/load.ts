@@ -1,5 +1,5 @@
 // The load loop both targets share: `count` payments, `concurrency` at a time, each timed by step.
-import { machineBusyCpuMs, ownCpuMs, processCpuMs } from './cpu'
+import { machineBusyCpuMs, ownCpuMs, processCpuMs } from '../shared/cpu'
 
 export const stepNames = ['create', 'preCheckout', 'payment', 'whole'] as const
 export type StepName = (typeof stepNames)[number]

@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util'
-
-export type StoreKind = 'pglite' | 'postgres'
+import { databaseUrlPrefix, parseStores, positiveInt, readFlags, type StoreKind } from '../shared/flags'
 
 export interface BenchOptions {
   /** Payments in one measured round, per target and store. */
@@ -35,43 +33,27 @@ baseline that runs the same SQL, on PGlite and on PostgreSQL, over 127.0.0.1.
 PostgreSQL: TMA_PAY_BENCH_DATABASE_URL (a server where the bench may create databases), else a
 throwaway cluster from scripts/pg-cluster.sh; without PostgreSQL installed that store is skipped.`
 
-function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
-  if (text === undefined) return fallback
-  const value = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min)
-    throw new Error(`--${name} must be an integer >= ${min}, not ${JSON.stringify(text)}`)
-  return value
-}
-
 /** The flags, checked; `undefined` for --help. */
 export function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      payments: { type: 'string' },
-      concurrency: { type: 'string' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      stores: { type: 'string' },
-      timeout: { type: 'string' },
-      json: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const values = readFlags(argv, {
+    payments: { type: 'string' },
+    concurrency: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    stores: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   })
-  if (values.help) return undefined
+  if (!values) return undefined
   const quick = values.quick === true
-  const stores = (values.stores ?? 'pglite,postgres').split(',').map((s) => s.trim())
-  for (const store of stores)
-    if (store !== 'pglite' && store !== 'postgres')
-      throw new Error(`--stores takes pglite and/or postgres, not ${JSON.stringify(store)}`)
+  const stores = parseStores(values.stores ?? 'pglite,postgres')
   const options: BenchOptions = {
     payments: positiveInt('payments', values.payments, quick ? 40 : 300),
     concurrency: positiveInt('concurrency', values.concurrency, 8),
     rounds: positiveInt('rounds', values.rounds, quick ? 1 : 5),
     warmup: positiveInt('warmup', values.warmup, quick ? 8 : 100, 0),
-    stores: [...new Set(stores)] as StoreKind[],
+    stores,
     timeoutSeconds: positiveInt('timeout', values.timeout, 600),
     quick,
     ...(values.json ? { json: values.json } : {}),
@@ -89,16 +71,5 @@ export function reproduceCommand(options: BenchOptions, databaseUrl: string | un
     `--stores ${options.stores.join(',')}`,
     `--timeout ${options.timeoutSeconds}`,
   ]
-  const env = databaseUrl ? `TMA_PAY_BENCH_DATABASE_URL='${maskPassword(databaseUrl)}' ` : ''
-  return `${env}npx tsx bench/server/run.ts ${flags.join(' ')}`
-}
-
-export function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return url
-  }
+  return `${databaseUrlPrefix(databaseUrl)}npx tsx bench/server/run.ts ${flags.join(' ')}`
 }

@@ -1,9 +1,10 @@
 // What the bench prints (and writes with --json): per store, tma-pay and the baseline side by side.
-import { execFileSync } from 'node:child_process'
-import { arch, availableParallelism, cpus, platform, release, totalmem } from 'node:os'
+
+import type { StoreKind } from '../shared/flags'
+import { busyBeforeLines, type Machine } from '../shared/machine'
+import type { Spread } from '../shared/stats'
 import type { StepName } from './load'
-import type { BenchOptions, StoreKind } from './options'
-import type { Spread } from './stats'
+import type { BenchOptions } from './options'
 
 export interface TargetSummary {
   target: 'tma-pay' | 'baseline'
@@ -31,18 +32,6 @@ export interface StoreSummary {
   skipped?: string
 }
 
-export interface Machine {
-  node: string
-  cpus: number
-  availableParallelism: number
-  cpuModel: string
-  os: string
-  memoryGiB: number
-  commit: string
-  /** How busy the cores were in the second before the bench began: other work there disturbs every figure. */
-  busyBeforePercent?: number
-}
-
 export interface BenchReport {
   options: BenchOptions
   stores: StoreSummary[]
@@ -51,32 +40,6 @@ export interface BenchReport {
   startedAt: string
   seconds: number
 }
-
-function gitCommit(repoRoot: string): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim()
-    const head = git('rev-parse', '--short', 'HEAD')
-    return git('status', '--porcelain').length > 0 ? `${head} + uncommitted changes` : head
-  } catch {
-    return 'unknown (not a git checkout)'
-  }
-}
-
-export function describeMachine(repoRoot: string, busyBeforePercent: number | undefined): Machine {
-  return {
-    ...(busyBeforePercent !== undefined ? { busyBeforePercent } : {}),
-    node: process.version,
-    cpus: cpus().length,
-    availableParallelism: availableParallelism(),
-    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    os: `${platform()} ${release()} ${arch()}`,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    commit: gitCommit(repoRoot),
-  }
-}
-
-/** Above this the machine was doing something else when the bench began. */
-export const quietPercent = 15
 
 const stepLabels: Record<StepName, string> = {
   create: 'create',
@@ -177,12 +140,7 @@ export function formatReport(report: BenchReport): string {
     `machine: node ${machine.node}, ${machine.cpus} CPUs (${machine.availableParallelism} available), ${machine.cpuModel}, ` +
       `${machine.os}, ${machine.memoryGiB} GiB`,
     `commit:  ${machine.commit}`,
-    ...(machine.busyBeforePercent !== undefined
-      ? [
-          `before:  cores ${machine.busyBeforePercent.toFixed(0)}% busy in the second before the bench` +
-            (machine.busyBeforePercent > quietPercent ? ': NOT QUIET, other work skews these figures' : ''),
-        ]
-      : []),
+    ...busyBeforeLines(machine),
     `took:    ${report.seconds.toFixed(0)} s`,
     `reproduce (from the repository root): ${report.command}`,
   )

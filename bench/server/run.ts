@@ -4,30 +4,24 @@
 // stderr; nothing is written into the repository (temp files live in the OS temp dir and are removed).
 //
 //   npx tsx bench/server/run.ts [--quick] [--payments 300] [--concurrency 8] [--json FILE]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { withCleanups } from '../shared/cleanups'
+import type { DatabaseServer } from '../shared/databases'
+import { makeTempRoot, runBench } from '../shared/lifecycle'
+import { busyBeforeStart, describeMachine } from '../shared/machine'
+import { writeProductsFile } from '../shared/product'
+import { progress } from '../shared/progress'
+import { median, type Spread, spread } from '../shared/stats'
+import { eachStore } from '../shared/stores'
 import { startBaselineTarget } from './baseline-target'
-import { machineBusyPercent } from './cpu'
-import { type DatabaseServer, pgliteServer, postgresServer, stopClusterOnExit } from './databases'
 import { type RoundResult, runRound, type StepName, stepNames, type Target } from './load'
 import { type BenchOptions, parseOptions, reproduceCommand, usage } from './options'
-import { killAllChildren } from './processes'
-import { writeProductsFile } from './product'
-import {
-  type BenchReport,
-  describeMachine,
-  formatReport,
-  quietPercent,
-  type StoreSummary,
-  type TargetSummary,
-} from './report'
-import { median, type Spread, spread } from './stats'
+import { type BenchReport, formatReport, type StoreSummary, type TargetSummary } from './report'
 import { startTmaPayTarget } from './tma-pay-target'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
-const progress = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0)
 /** The sum over rounds of a CPU figure, or undefined when any round lacks it. */
@@ -82,24 +76,23 @@ function summarize(target: Target, rounds: RoundResult[]): TargetSummary {
   }
 }
 
-async function benchStore(
+function benchStore(
   server: DatabaseServer,
   options: BenchOptions,
   productsFile: string,
   signal: AbortSignal,
 ): Promise<StoreSummary> {
-  const cleanups: Array<() => Promise<void>> = []
-  try {
+  return withCleanups(async (defer) => {
     const tmaPayDb = await server.fresh()
-    cleanups.push(() => tmaPayDb.drop())
+    defer(() => tmaPayDb.drop())
     const baselineDb = await server.fresh()
-    cleanups.push(() => baselineDb.drop())
+    defer(() => baselineDb.drop())
     progress(`${server.kind}: starting tma-pay serve`)
     const tmaPay = await startTmaPayTarget(repoRoot, productsFile, tmaPayDb)
-    cleanups.push(() => tmaPay.stop())
+    defer(() => tmaPay.stop())
     progress(`${server.kind}: starting the baseline server`)
     const baseline = await startBaselineTarget(repoRoot, baselineDb)
-    cleanups.push(() => baseline.stop())
+    defer(() => baseline.stop())
 
     const targets = [tmaPay, baseline]
     for (const target of targets) {
@@ -127,75 +120,22 @@ async function benchStore(
       tmaPay: summarize(tmaPay, results.get(tmaPay)!),
       baseline: summarize(baseline, results.get(baseline)!),
     }
-  } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => progress(`cleanup: ${error}`))
-  }
+  })
 }
 
-async function openServer(kind: BenchOptions['stores'][number], root: string): Promise<DatabaseServer> {
-  if (kind === 'pglite') return pgliteServer(root, repoRoot)
-  progress(
-    process.env.TMA_PAY_BENCH_DATABASE_URL
-      ? 'postgres: using TMA_PAY_BENCH_DATABASE_URL'
-      : 'postgres: starting a throwaway cluster',
-  )
-  return postgresServer(root, repoRoot)
-}
-
-async function main(): Promise<number> {
-  let options: BenchOptions | undefined
-  try {
-    options = parseOptions(process.argv.slice(2))
-  } catch (error) {
-    console.error(`bench: ${(error as Error).message}\n\n${usage}`)
-    return 2
-  }
-  if (!options) {
-    console.log(usage)
-    return 0
-  }
+async function main(options: BenchOptions, signal: AbortSignal): Promise<number> {
   const startedAt = new Date()
-  const signal = AbortSignal.timeout(options.timeoutSeconds * 1000)
-  // A backstop for a hang no await will notice (a child that never exits): end everything a minute later.
-  setTimeout(
-    () => {
-      progress(`still running ${options.timeoutSeconds + 60} s after start; killing everything`)
-      shutdownNow(1)
-    },
-    (options.timeoutSeconds + 60) * 1000,
-  ).unref()
-
   // Two cores shared with a test run give figures that mean nothing; measure the quiet first, warn if it is not.
-  const busyBefore = await machineBusyPercent(1000, cpus().length)
-  if (busyBefore !== undefined && busyBefore > quietPercent)
-    progress(
-      `warning: the cores were ${busyBefore.toFixed(0)}% busy before the bench started; figures will be skewed`,
-    )
-  const root = mkdtempSync(join(tmpdir(), 'tma-pay-bench-'))
-  tempRoot = root
-  const stores: StoreSummary[] = []
+  const busyBefore = await busyBeforeStart('; figures will be skewed')
+  const root = makeTempRoot('tma-pay-bench-')
+  let stores: StoreSummary[]
   try {
-    const productsFile = writeProductsFile(root)
-    for (const kind of options.stores) {
-      let server: DatabaseServer
-      try {
-        server = await openServer(kind, root)
-      } catch (error) {
-        // Only PostgreSQL can be missing (not installed here); say so and bench the rest.
-        const reason = (error as Error).message.split('\n')[0]!
-        progress(`${kind}: skipped: ${reason}`)
-        stores.push({ store: kind, label: kind === 'postgres' ? 'PostgreSQL' : 'PGlite', skipped: reason })
-        continue
-      }
-      try {
-        stores.push(await benchStore(server, options, productsFile, signal))
-      } finally {
-        await server.close()
-      }
-    }
+    const productsFile = writeProductsFile(root.path)
+    stores = await eachStore(options.stores, root.path, repoRoot, (server) =>
+      benchStore(server, options, productsFile, signal),
+    )
   } finally {
-    rmSync(root, { recursive: true, force: true })
-    tempRoot = undefined
+    root.remove()
   }
 
   const report: BenchReport = {
@@ -214,31 +154,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0
 }
 
-let tempRoot: string | undefined
-
-/** For paths that cannot wait (a signal, the backstop): kill children, stop our cluster, drop temp files. */
-function shutdownNow(code: number): never {
-  killAllChildren()
-  stopClusterOnExit()
-  if (tempRoot) rmSync(tempRoot, { recursive: true, force: true })
-  process.exit(code)
-}
-
-process.once('SIGINT', () => shutdownNow(130))
-process.once('SIGTERM', () => shutdownNow(143))
-process.once('exit', killAllChildren)
-
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError'
-    console.error(
-      timedOut
-        ? 'bench: stopped at the --timeout limit; nothing measured is reported'
-        : `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    )
-    shutdownNow(1)
-  },
-)
+runBench({ parse: parseOptions, usage, timedOut: 'nothing measured is reported', main })

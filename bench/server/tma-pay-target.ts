@@ -1,15 +1,12 @@
 // tma-pay as deployed: `tma-pay serve` in a child process, on the Telegram simulator running in this one.
 // A payment is what a Mini App and Telegram do: POST /orders, then the user pays (pre_checkout_query →
 // answerPreCheckoutQuery → successful_payment).
-import { randomBytes, randomUUID } from 'node:crypto'
-import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
 import type { Order } from '../../src/core'
-import { createTelegramSimulator } from '../../src/testing/index'
-import type { Database } from './databases'
-import { tapWebhookDeliveries } from './fetch-tap'
+import type { Database } from '../shared/databases'
+import { benchProduct } from '../shared/product'
+import { startServeOnSimulator } from '../shared/serve'
 import type { StepTimes, Target } from './load'
-import { type Child, childEnv, freePort, startChild } from './processes'
-import { benchProduct } from './product'
 
 const requestTimeoutMs = 30_000
 const signalFor = (signal: AbortSignal) => AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)])
@@ -17,66 +14,12 @@ const signalFor = (signal: AbortSignal) => AbortSignal.any([signal, AbortSignal.
 /** Users of the measured payments are 1_000_000 + index: one order each, under any per-user limit. */
 export const userIdOf = (index: number) => 1_000_000 + index
 
-async function startServe(
-  repoRoot: string,
-  productsFile: string,
-  store: Database,
-  sim: { url: string; botToken: string },
-  secret: string,
-) {
-  // --public-url needs the port before the server binds it; another process may grab it meanwhile, so retry.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const args = [
-      join(repoRoot, 'bin/tma-pay.mjs'),
-      'serve',
-      ['--port', String(port)],
-      ['--host', '127.0.0.1'],
-      ['--products', productsFile],
-      ['--store', store.spec],
-      ['--bot-token', sim.botToken],
-      ['--api-root', sim.url],
-      ['--webhook-secret', secret],
-      ['--public-url', `http://127.0.0.1:${port}`],
-    ].flat()
-    try {
-      return await startChild(process.execPath, args, {
-        cwd: repoRoot,
-        // The source, not a dist/ build that may be older than the checkout being measured.
-        env: childEnv({ TMA_PAY_CLI_FROM_SOURCE: '1' }),
-        ready: /^tma-pay listening on (http:\/\/\S+)$/m,
-        timeoutMs: 60_000,
-        count: { logged: /\[tma-pay\]/ },
-      })
-    } catch (error) {
-      if (attempt >= 3 || !/is in use/.test(String(error))) throw error
-    }
-  }
-}
-
 export async function startTmaPayTarget(
   repoRoot: string,
   productsFile: string,
   store: Database,
 ): Promise<Target> {
-  // No redeliveries: a failed webhook is an error of this run, not something to paper over 200 ms later.
-  const sim = await createTelegramSimulator({ recordDir: false, retryDelaysMs: [] })
-  let child: Child | undefined
-  try {
-    child = await startServe(repoRoot, productsFile, store, sim, randomBytes(24).toString('base64url'))
-  } catch (error) {
-    await sim.close()
-    throw error
-  }
-  const server = child
-  const apiUrl = server.ready[1]!
-  const webhookUrl = sim.webhook?.url
-  if (webhookUrl !== `${apiUrl}/telegram/webhook`) {
-    await server.stop()
-    await sim.close()
-    throw new Error(`tma-pay serve set the webhook to ${webhookUrl}, not ${apiUrl}/telegram/webhook`)
-  }
-  const tap = tapWebhookDeliveries(webhookUrl)
+  const { sim, server, apiUrl, tap, stop } = await startServeOnSimulator(repoRoot, productsFile, store)
   const made: Array<{ orderId: string; userId: number }> = []
   let deliveriesChecked = 0
 
@@ -142,10 +85,6 @@ export async function startTmaPayTarget(
 
     serverErrors: () => server.counts().logged ?? 0,
 
-    async stop() {
-      tap.restore()
-      await server.stop()
-      await sim.close()
-    },
+    stop,
   }
 }

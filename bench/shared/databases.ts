@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import type { StoreKind } from './options'
+import type { StoreKind } from './flags'
 
 export interface Database {
   /** What `--store` takes: pglite:DIR or postgres://... */

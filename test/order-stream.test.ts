@@ -269,6 +269,48 @@ describe.each(storeKinds)('order stream on %s', (kind) => {
 })
 
 describe('order stream shutdown', () => {
+  it('caps the streams one user holds open; a closed one frees its place', async () => {
+    const sim = await createSimulator()
+    const local = await startServer(sim, pgliteStore('memory://'), { maxStreamsPerUser: 2 })
+    try {
+      const api = userApi(sim, local.url, newUser())
+      const order = await api.createOrder()
+      const aborts = [new AbortController(), new AbortController()]
+      const open = (signal?: AbortSignal) =>
+        fetch(`${local.url}/orders/${order.id}/stream`, {
+          headers: { authorization: `tma ${api.initData}` },
+          signal,
+        })
+      for (const abort of aborts) expect((await open(abort.signal)).status).toBe(200)
+      const third = await open()
+      expect(third.status).toBe(429)
+      expect((await third.json()).error.code).toBe('rate_limited')
+      // Another user is not held back by this one.
+      const other = userApi(sim, local.url, newUser())
+      const theirs = await other.createOrder()
+      const otherAbort = new AbortController()
+      const otherStream = await fetch(`${local.url}/orders/${theirs.id}/stream`, {
+        headers: { authorization: `tma ${other.initData}` },
+        signal: otherAbort.signal,
+      })
+      expect(otherStream.status).toBe(200)
+      otherAbort.abort()
+      aborts[0]!.abort()
+      const again = await eventually(async () => {
+        const response = await open()
+        if (response.status === 200) return response
+        await response.body?.cancel()
+        return undefined
+      })
+      expect(again.status).toBe(200)
+      await again.body?.cancel()
+      aborts[1]!.abort()
+    } finally {
+      await local.close()
+      await sim.close()
+    }
+  })
+
   it('closing the server ends open streams', async () => {
     const sim = await createSimulator()
     const local = await startServer(sim, pgliteStore('memory://'))

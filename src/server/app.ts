@@ -192,9 +192,20 @@ export function createPayServer(options: PayServerOptions): PayServer {
   })
   const changeHub = createOrderChangeHub(store, logger)
   const openStreams = new Set<() => void>()
+  const streamsByUser = new Map<number, number>()
+  const maxStreamsPerUser = options.maxStreamsPerUser ?? 10
   app.get('/orders/:id/stream', requireUser, async (c) => {
     // Owner only, and expired first if due, like GET /orders/:id.
     const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
+    // Each open stream holds a connection and re-reads on every heartbeat: one user may not hold many.
+    const userId = c.var.user.id
+    const open = streamsByUser.get(userId) ?? 0
+    if (open >= maxStreamsPerUser)
+      throw new PayError(
+        'rate_limited',
+        `Too many open order streams (${maxStreamsPerUser}) for this user: close one, or poll GET /orders/:id.`,
+      )
+    streamsByUser.set(userId, open + 1)
     const stream = orderStreamResponse({
       store,
       hub: changeHub,
@@ -205,7 +216,12 @@ export function createPayServer(options: PayServerOptions): PayServer {
       logger,
     })
     openStreams.add(stream.close)
-    void stream.done.then(() => openStreams.delete(stream.close))
+    void stream.done.then(() => {
+      openStreams.delete(stream.close)
+      const left = (streamsByUser.get(userId) ?? 1) - 1
+      if (left > 0) streamsByUser.set(userId, left)
+      else streamsByUser.delete(userId)
+    })
     return stream.response
   })
   app.post('/orders/:id/client-status', requireUser, async (c) => {

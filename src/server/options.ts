@@ -64,6 +64,8 @@ export interface PayServerOptions {
   adminKey?: string
   /** How often an open order stream sends a heartbeat comment (and re-reads the order, in case a notification was lost), in ms; well under a client's stall timeout. Default 10000. */
   streamHeartbeatMs?: number
+  /** Order streams one user may hold open on this instance at once; past it `GET /orders/:id/stream` answers 429 and clients poll instead. Default 10. */
+  maxStreamsPerUser?: number
   /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
   logger?: Logger
 }

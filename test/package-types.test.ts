@@ -1,0 +1,92 @@
+// The published declarations, as an app's TypeScript sees them through package.json "exports": a server
+// project on `module: NodeNext` (Node's own ESM resolution, which wants `./x.js` in a .d.ts) and a
+// bundled Mini App on `moduleResolution: bundler`. The @ts-expect-error lines fail the compile if any
+// import came out `any` (an unresolved declaration, which skipLibCheck would hide).
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+// An app's own file. It sits inside this package (with no package.json of its own), so `tma-pay`
+// resolves to this package by its name, through "exports", as it would from node_modules.
+const app = `
+import { createCheckout, createPayClient, type Order, PayError } from 'tma-pay'
+import { PayButton, useOrder, useSubscription } from 'tma-pay/react'
+import { createPayServer, pgliteStore, postgresStore, verifyNotifySignature } from 'tma-pay/server'
+import { createTelegramSimulator, signInitData } from 'tma-pay/testing'
+import { createFakePayClient, mockMiniApp } from 'tma-pay/testing/browser'
+
+const client = createPayClient({ baseUrl: '/api/pay', initData: () => 'raw' })
+export const settled: Promise<Order> = client.watchOrder('ord_1', (order) => order.status)
+export const checkout = createCheckout({ client })
+export const server = createPayServer({
+  botToken: '1:a',
+  webhookSecret: 'secret',
+  products: [{ id: 'book', title: 'Book', description: 'A book.', amount: 5 }],
+  store: pgliteStore('memory://'),
+})
+export const stores = [postgresStore]
+export const used = [PayButton, useOrder, useSubscription, verifyNotifySignature, createTelegramSimulator, signInitData, createFakePayClient, mockMiniApp]
+export const error = new PayError('not_found', 'No order.')
+
+// @ts-expect-error: a checkout needs its client
+createCheckout({})
+// @ts-expect-error: the server needs its webhook secret
+createPayServer({ botToken: '1:a', products: [] })
+// @ts-expect-error: not an error code
+new PayError('no_such_code', 'x')
+// @ts-expect-error: an order id is a string
+client.getOrder(42)
+// @ts-expect-error: useSubscription takes a product id
+useSubscription()
+`
+
+function tsconfig(moduleResolution: 'NodeNext' | 'Bundler') {
+  return JSON.stringify({
+    compilerOptions: {
+      module: moduleResolution === 'NodeNext' ? 'NodeNext' : 'ESNext',
+      moduleResolution,
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      strict: true,
+      noEmit: true,
+      // Other packages' declarations are theirs to check; ours are proven by the lines above.
+      skipLibCheck: true,
+      types: [],
+    },
+    files: ['app.ts'],
+  })
+}
+
+describe('the published types', () => {
+  let dir: string
+
+  beforeAll(() => {
+    // What `npm run build` emits for types (tsc, then the .js extensions), into dist/.
+    execFileSync(process.execPath, [join(root, 'scripts/build-types.mjs')], { cwd: root, stdio: 'pipe' })
+    mkdirSync(join(root, 'test-results'), { recursive: true })
+    dir = mkdtempSync(join(root, 'test-results/package-types-'))
+    writeFileSync(join(dir, 'app.ts'), app)
+  }, 120_000)
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it.each(['NodeNext', 'Bundler'] as const)('type-check an app on moduleResolution %s', (resolution) => {
+    const config = join(dir, `tsconfig.${resolution}.json`)
+    writeFileSync(config, tsconfig(resolution))
+    const result = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', config],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    )
+    expect(`${result.stdout}${result.stderr}`).toBe('')
+    expect(result.status).toBe(0)
+  })
+})

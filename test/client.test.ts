@@ -81,6 +81,28 @@ describe('createPayClient with the pay server', () => {
     })
   })
 
+  it('retries an answer whose body was cut mid-way, as network trouble', async () => {
+    let calls = 0
+    // The first answer's connection breaks after the headers: its body errors while being read.
+    const cutOnce: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (++calls > 1) return response
+      const body = new ReadableStream({
+        start(controller) {
+          controller.error(new TypeError('terminated'))
+        },
+      })
+      return new Response(body, { status: response.status, headers: response.headers })
+    }
+    const client = createPayClient({ baseUrl: server.url, fetch: cutOnce, retryDelayMs: 1 })
+    expect((await client.listProducts()).map((product) => product.id)).toEqual(['magic-book', 'gem'])
+    expect(calls).toBe(2)
+    // With no retry left, the cut body is a network_error, not a raw TypeError.
+    calls = 0
+    const once = createPayClient({ baseUrl: server.url, retries: 1, fetch: cutOnce })
+    expect(await once.listProducts().catch((e: unknown) => e)).toMatchObject({ code: 'network_error' })
+  })
+
   it('reports an unreachable server as a network_error after its retries', async () => {
     const client = createPayClient({ baseUrl: 'http://127.0.0.1:9', retries: 2, retryDelayMs: 1 })
     expect(await client.listProducts().catch((e: unknown) => e)).toMatchObject({ code: 'network_error' })

@@ -129,16 +129,18 @@ export function createPayClient(options: PayClientOptions): PayClient {
     for (let attempt = 0; ; ) {
       const deadline = AbortSignal.timeout(timeoutMs)
       try {
-        const response = await send(path, deadline, signal, headers, body).catch((cause) => {
-          if (signal?.aborted) throw cause
-          const timedOut = deadline.aborted
-          throw new PayError(
-            timedOut ? 'timeout' : 'network_error',
-            `${timedOut ? `No answer in ${timeoutMs} ms from` : 'Could not reach'} the pay server at ${baseUrl}: check the network and baseUrl.`,
-            { cause },
-          )
-        })
-        const text = await response.text()
+        // The body is read in the same chain: a connection cut mid-body is network trouble too, and retried.
+        const [response, text] = await send(path, deadline, signal, headers, body)
+          .then(async (answer) => [answer, await answer.text()] as const)
+          .catch((cause) => {
+            if (signal?.aborted) throw cause
+            const timedOut = deadline.aborted
+            throw new PayError(
+              timedOut ? 'timeout' : 'network_error',
+              `${timedOut ? `No answer in ${timeoutMs} ms from` : 'Could not reach'} the pay server at ${baseUrl}: check the network and baseUrl.`,
+              { cause },
+            )
+          })
         let parsed: unknown = null
         try {
           // An empty or non-JSON body throws here and reads as null.

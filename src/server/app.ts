@@ -118,10 +118,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
       store,
       telegram: () => bot.api,
       logger,
-      onPaymentApplied(order) {
-        orders.notifyChanged(order)
-        drainFulfillment()
-      },
+      onPaymentApplied: drainFulfillment,
     },
     options.reconcile || {},
   )

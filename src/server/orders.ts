@@ -27,8 +27,6 @@ export interface OrderServiceOptions {
   providerToken?: string
   /** How long a creation may hold its idempotency key without making its order before a repeat takes the key over. */
   idempotencyTakeoverMs: number
-  /** Called after a status change is stored. */
-  onChange?: (order: Order) => void
 }
 
 const clientEvents: Record<ClientInvoiceStatus, OrderEventKind | undefined> = {
@@ -83,10 +81,6 @@ async function requestHash(userId: number, body: CreateOrderBody): Promise<strin
 /** The order service: what the HTTP routes and the Telegram handlers do to orders. */
 export function createOrderService(options: OrderServiceOptions) {
   const { store, catalog } = options
-  const changed = (order: Order) => {
-    options.onChange?.(order)
-    return order
-  }
 
   async function invoiceLink(
     orderId: string,
@@ -148,7 +142,7 @@ export function createOrderService(options: OrderServiceOptions) {
       source: 'server',
       detail: { expiresAt: order.expiresAt },
     })
-    return result?.changed ? changed(result.order) : (result?.order ?? order)
+    return result?.order ?? order
   }
 
   return {
@@ -229,7 +223,7 @@ export function createOrderService(options: OrderServiceOptions) {
           { source: 'server', detail: { invoiceUrl } },
           idempotencyKey ? { userId: user.id, key: idempotencyKey } : undefined,
         )
-        return { order: changed(order), created: true }
+        return { order, created: true }
       } catch (error) {
         // This request was too slow and a repeat took its key over: the repeat's order is the answer.
         if (error instanceof IdempotencyKeyTakenOver) return this.createOrder(user, body, idempotencyKey)
@@ -259,7 +253,7 @@ export function createOrderService(options: OrderServiceOptions) {
         detail: { invoiceStatus: status },
       })
       if (!result) throw new PayError('not_found', `No order ${orderId}.`)
-      return result.changed ? changed(result.order) : result.order
+      return result.order
     },
 
     /** Expires unpaid orders past their time; returns how many. */
@@ -268,10 +262,7 @@ export function createOrderService(options: OrderServiceOptions) {
       let expired = 0
       for (const id of ids) {
         const result = await store.applyEvent(id, 'expired', { source: 'server', detail: {} })
-        if (result?.changed) {
-          expired++
-          changed(result.order)
-        }
+        if (result?.changed) expired++
       }
       return expired
     },
@@ -324,11 +315,10 @@ export function createOrderService(options: OrderServiceOptions) {
       } catch (cause) {
         if (cause instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(cause.description)) {
           // Refunded in Telegram already (elsewhere, or by a request that died before writing it down).
-          const result = await store.applyRefund(orderId, {
+          await store.applyRefund(orderId, {
             source: 'admin',
             detail: { ...detail, alreadyRefundedInTelegram: true },
           })
-          if (result?.changed) changed(result.order)
           throw new PayError('invalid_state', `Order ${orderId} is already refunded (Telegram says so).`, {
             details: { status: 'refunded' },
           })
@@ -341,8 +331,8 @@ export function createOrderService(options: OrderServiceOptions) {
       }
       const result = await store.applyRefund(orderId, { source: 'admin', detail })
       if (!result) throw new PayError('not_found', `No order ${orderId}.`)
-      // Unchanged: Telegram's refunded_payment for this very refund was written first; it is refunded.
-      return result.changed ? changed(result.order) : result.order
+      // Also when unchanged: Telegram's refunded_payment for this very refund was written first.
+      return result.order
     },
 
     /** The user's subscriptions (paid subscription orders, refunded ones inactive), newest first. */
@@ -388,11 +378,10 @@ export function createOrderService(options: OrderServiceOptions) {
         detail: { subscription: canceled ? 'canceled' : 'reenabled', telegramPaymentChargeId: chargeId },
       })
       if (!result) throw new PayError('not_found', `No order ${orderId}.`)
-      return result.changed ? changed(result.order) : result.order
+      return result.order
     },
 
     expireIfDue,
-    notifyChanged: changed,
   }
 }
 

@@ -87,7 +87,7 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
     const refusal = await refusalReason(order, query, options.catalog, options.expiryGraceMs)
     if (refusal) {
       if (order && order.userId === query.from.id) {
-        const result = await store.applyEvent(order.id, 'precheckout_refused', {
+        await store.applyEvent(order.id, 'precheckout_refused', {
           source: 'telegram',
           detail: {
             reason: refusal.reason,
@@ -96,17 +96,15 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
             currency: query.currency,
           },
         })
-        if (result?.changed) orders.notifyChanged(result.order)
       }
       logger.warn('pre-checkout refused', { orderId: query.invoice_payload, reason: refusal.reason })
       await answerPreCheckout(ctx, logger, false, refusal.message)
       return
     }
-    const result = await store.applyEvent(order!.id, 'precheckout_approved', {
+    await store.applyEvent(order!.id, 'precheckout_approved', {
       source: 'telegram',
       detail: { preCheckoutQueryId: query.id },
     })
-    if (result?.changed) orders.notifyChanged(result.order)
     await answerPreCheckout(ctx, logger, true)
   })
 
@@ -134,10 +132,8 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
       })
       return
     }
-    if (!result.applied) return
-    // A first payment or a renewal (which moves the order's subscription on): the order changed either way.
-    orders.notifyChanged(result.order)
-    options.onPaymentApplied(result.order)
+    // A first payment or a renewal (which moves the order's subscription on).
+    if (result.applied) options.onPaymentApplied(result.order)
   })
 
   // A refund made elsewhere (the bot owner in Telegram), or the echo of our own refundStarPayment.
@@ -188,10 +184,7 @@ export function createTelegramBot(options: TelegramHandlersOptions): Bot {
           currency: refund.currency,
         },
       })
-      if (result?.changed) {
-        orders.notifyChanged(result.order)
-        options.onRefundApplied(result.order)
-      }
+      if (result?.changed) options.onRefundApplied(result.order)
       return
     }
   })

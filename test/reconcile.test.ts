@@ -123,7 +123,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     const server = await setup()
     const { api, order, payment } = await payWithDroppedWebhook(server)
 
-    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 1 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 1, refunded: 0 })
     const settled = await api.getOrder(order.id)
     expect(settled.status).toBe('paid')
     expect(settled.telegramPaymentChargeId).toBe(payment.telegramPaymentChargeId)
@@ -138,7 +138,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     expect((await api.getOrder(order.id)).updatedAt).toBe(settled.updatedAt)
 
     // A second run finds the payment on record.
-    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0, refunded: 0 })
     await server.pay.runBackgroundWork()
     await sleep(100)
     expect(paidCount(order.id)).toBe(1)
@@ -151,7 +151,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     await sim.pay(order.invoiceUrl, { userId: order.userId })
     await eventually(async () => (await api.getOrder(order.id)).status === 'paid')
 
-    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0, refunded: 0 })
     expect(await timeline(api, order.id)).toEqual(['created:server', 'processing:telegram', 'paid:telegram'])
     await sleep(100)
     expect(paidCount(order.id)).toBe(1)
@@ -172,7 +172,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     expect(sim.transactions).toHaveLength(5)
     const callsBefore = sim.calls.length
 
-    expect(await server.pay.reconcile()).toEqual({ checked: 5, applied: 2 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 5, applied: 2, refunded: 0 })
     const pages = sim.calls.slice(callsBefore).filter((call) => call.method === 'getStarTransactions')
     expect(pages.map((call) => call.params)).toEqual([
       { offset: 0, limit: 2 },
@@ -192,12 +192,12 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     // Two hours later, every payment is past the hour looked back on: one page read, nothing applied.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 3_600_000 })
     const callsBefore = sim.calls.length
-    expect(await server.pay.reconcile()).toEqual({ checked: 0, applied: 0 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 0, applied: 0, refunded: 0 })
     expect(sim.calls.slice(callsBefore).filter((call) => call.method === 'getStarTransactions')).toHaveLength(
       1,
     )
     vi.useRealTimers()
-    expect(await server.pay.reconcile()).toEqual({ checked: 3, applied: 3 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 3, applied: 3, refunded: 0 })
   })
 
   it('finds at start a payment whose webhook was lost while no server listened', async () => {
@@ -232,7 +232,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     // The payment and its refund, which carries the payment's id and payload, as a receiver.
     expect(sim.transactions.map((transaction) => Boolean(transaction.receiver))).toEqual([false, true])
 
-    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0, refunded: 0 })
     expect((await api.getOrder(order.id)).status).toBe('refunded')
     expect((await timeline(api, order.id)).filter((event) => event.startsWith('paid:'))).toEqual([
       'paid:telegram',
@@ -242,7 +242,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
   it('gives a subscription paid by reconciliation its expiry', async () => {
     const server = await setup()
     const { api, order } = await payWithDroppedWebhook(server, 'club')
-    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 1 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 1, refunded: 0 })
     const transaction = sim.transactions[0]!
     const settled = await api.getOrder(order.id)
     expect(settled.status).toBe('paid')
@@ -262,7 +262,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     await sim.idle()
     expect((await api.getOrder(order.id)).telegramPaymentChargeId).toBe(first.telegramPaymentChargeId)
 
-    expect(await server.pay.reconcile()).toEqual({ checked: 2, applied: 1 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 2, applied: 1, refunded: 0 })
     const renewed = await api.getOrder(order.id)
     expect(renewed.status).toBe('paid')
     expect(renewed.telegramPaymentChargeId).toBe(renewal.telegramPaymentChargeId)
@@ -281,7 +281,7 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     expect(errors.map((error) => error.message)).toContain('reconciliation failed; the next run tries again')
     expect((await api.getOrder(order.id)).status).toBe('processing')
 
-    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 1 })
+    expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 1, refunded: 0 })
     expect((await api.getOrder(order.id)).status).toBe('paid')
   })
 

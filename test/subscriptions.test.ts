@@ -114,7 +114,7 @@ describe.each(storeKinds)('subscriptions on %s', (kind) => {
 
     const charges = [first, second, third].map((order) => order.telegramPaymentChargeId!)
     expect(new Set(charges).size).toBe(3)
-    expect((await server.pay.store.recordedChargeIds(charges)).sort()).toEqual([...charges].sort())
+    expect([...(await server.pay.store.chargeStates(charges)).keys()].sort()).toEqual([...charges].sort())
     const events = await paidEvents(api, first.id)
     expect(events).toHaveLength(3)
     expect(events.slice(1).map((event) => event.detail)).toEqual([

@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { Update } from 'grammy/types'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { PayError } from '../core'
@@ -13,6 +12,7 @@ import {
   parseIdempotencyKey,
   parseLastEventId,
   parseListQuery,
+  parseOrderId,
   parseRefundBody,
   parseSubscriptionBody,
   parseUserIdQuery,
@@ -21,10 +21,13 @@ import {
 import type { PayServerOptions } from './options'
 import { createOrderChangeHub, orderStreamResponse } from './order-stream'
 import { createOrderService } from './orders'
+import { createPaymentRecorder } from './payments'
 import { createReconciler, DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileResult } from './reconcile'
+import { createRefunds } from './refunds'
 import { pgliteStore } from './store/pglite'
 import type { PayStore } from './store/types'
 import { createTelegramBot } from './telegram'
+import { parseTelegramUpdate } from './telegram-update'
 
 export interface PayServer {
   /** The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js route handlers... */
@@ -97,10 +100,13 @@ export function createPayServer(options: PayServerOptions): PayServer {
     },
     orderTtlMs: options.orderTtlMs ?? 3_600_000,
     expiryGraceMs,
+    processingTimeoutMs: options.processingTimeoutMs ?? 600_000,
     rateLimit: options.rateLimit ?? { max: 30, windowMs: 60_000 },
     idempotencyTakeoverMs: options.idempotencyTakeoverMs ?? 20_000,
     ...(options.providerToken ? { providerToken: options.providerToken } : {}),
   })
+  const recordPayment = createPaymentRecorder({ store, logger, onPaymentApplied: drainFulfillment })
+  const refunds = createRefunds({ store, telegram: () => bot.api, logger, onRefundApplied: drainFulfillment })
   bot = createTelegramBot({
     botToken: options.botToken,
     ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}),
@@ -108,18 +114,12 @@ export function createPayServer(options: PayServerOptions): PayServer {
     store,
     catalog,
     orders,
-    expiryGraceMs,
+    recordPayment,
+    refunds,
     logger,
-    onPaymentApplied: drainFulfillment,
-    onRefundApplied: drainFulfillment,
   })
   const reconciler = createReconciler(
-    {
-      store,
-      telegram: () => bot.api,
-      logger,
-      onPaymentApplied: drainFulfillment,
-    },
+    { store, telegram: () => bot.api, logger, recordPayment, refunds },
     options.reconcile || {},
   )
   const reconcile = async () => {
@@ -181,10 +181,10 @@ export function createPayServer(options: PayServerOptions): PayServer {
     return c.json(await store.listOrders({ ...params, userId: c.var.user.id }))
   })
   app.get('/orders/:id', requireUser, async (c) =>
-    c.json(await orders.getOwnOrder(c.var.user, c.req.param('id')!)),
+    c.json(await orders.getOwnOrder(c.var.user, parseOrderId(c.req.param('id')))),
   )
   app.get('/orders/:id/timeline', requireUser, async (c) => {
-    const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
+    const order = await orders.getOwnOrder(c.var.user, parseOrderId(c.req.param('id')))
     return c.json({ orderId: order.id, events: await store.timeline(order.id) })
   })
   const changeHub = createOrderChangeHub(store, logger)
@@ -193,7 +193,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
   const maxStreamsPerUser = options.maxStreamsPerUser ?? 10
   app.get('/orders/:id/stream', requireUser, async (c) => {
     // Owner only, and expired first if due, like GET /orders/:id.
-    const order = await orders.getOwnOrder(c.var.user, c.req.param('id')!)
+    const order = await orders.getOwnOrder(c.var.user, parseOrderId(c.req.param('id')))
     // Each open stream holds a connection and re-reads on every heartbeat: one user may not hold many.
     const userId = c.var.user.id
     const open = streamsByUser.get(userId) ?? 0
@@ -223,14 +223,14 @@ export function createPayServer(options: PayServerOptions): PayServer {
   })
   app.post('/orders/:id/client-status', requireUser, async (c) => {
     const status = parseClientStatusBody(await readJson(c.req.raw))
-    return c.json(await orders.reportClientStatus(c.var.user, c.req.param('id')!, status))
+    return c.json(await orders.reportClientStatus(c.var.user, parseOrderId(c.req.param('id')), status))
   })
   app.get('/subscriptions', requireUser, async (c) =>
     c.json({ data: await orders.listSubscriptions(c.var.user) }),
   )
   app.post('/orders/:id/subscription', requireUser, async (c) => {
     const canceled = parseSubscriptionBody(await readJson(c.req.raw))
-    return c.json(await orders.setSubscriptionCanceled(c.var.user, c.req.param('id')!, canceled))
+    return c.json(await orders.setSubscriptionCanceled(c.var.user, parseOrderId(c.req.param('id')), canceled))
   })
 
   // The shop owner's routes. Without an adminKey they do not exist (404), so nothing can guess a key.
@@ -252,14 +252,14 @@ export function createPayServer(options: PayServerOptions): PayServer {
     return c.json(await store.listOrders({ ...params, ...(userId === undefined ? {} : { userId }) }))
   })
   app.get('/admin/orders/:id/timeline', requireAdmin, async (c) => {
-    const order = await store.getOrder(c.req.param('id')!)
+    const order = await store.getOrder(parseOrderId(c.req.param('id')))
     if (!order) throw new PayError('not_found', `No order ${c.req.param('id')}.`)
     return c.json({ orderId: order.id, events: await store.timeline(order.id) })
   })
   app.post('/admin/orders/:id/refund', requireAdmin, async (c) => {
     const request = await parseRefundBody(c.req.raw)
     try {
-      return c.json(await orders.refundOrder(c.req.param('id')!, request))
+      return c.json(await refunds.refundOrder(parseOrderId(c.req.param('id')), request))
     } finally {
       // Also after a 409 that found the charge refunded in Telegram: that wrote an order.refunded job too.
       drainFulfillment()
@@ -273,13 +273,10 @@ export function createPayServer(options: PayServerOptions): PayServer {
         'Wrong or missing X-Telegram-Bot-Api-Secret-Token: set the same secret in setWebhook.',
       )
     }
-    const update = await readJson(c.req.raw)
-    if (typeof update !== 'object' || update === null || typeof (update as Update).update_id !== 'number') {
-      throw new PayError('validation_failed', 'The body is not a Telegram Update.')
-    }
+    const update = parseTelegramUpdate(await readJson(c.req.raw))
     await initBot()
     // A throw here answers 500, so Telegram delivers the update again: nothing is acknowledged unsaved.
-    await bot.handleUpdate(update as Update)
+    await bot.handleUpdate(update)
     return c.json({ ok: true })
   })
 

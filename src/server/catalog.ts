@@ -1,4 +1,5 @@
 import { PayError, type Product } from '../core'
+import { maxInvoiceAmount } from '../core/order-rules'
 
 /** A catalog the server asks for prices; the client never sends one. */
 export interface ProductCatalog {
@@ -34,6 +35,10 @@ export function productProblems(product: Product): string[] {
   const currency = product?.currency ?? 'XTR'
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
     problems.push(`${where}: currency must be a 3-letter code such as XTR`)
+  else if (product.amount > maxInvoiceAmount(currency))
+    problems.push(
+      `${where}: amount must be at most ${maxInvoiceAmount(currency)} (Telegram's limit per invoice)`,
+    )
   if (
     product?.photoUrl !== undefined &&
     (typeof product.photoUrl !== 'string' || !/^https?:\/\//.test(product.photoUrl))

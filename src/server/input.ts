@@ -1,5 +1,6 @@
 import { type ClientInvoiceStatus, type ListOrdersParams, type OrderStatus, PayError } from '../core'
 import { ORDER_STATUSES } from '../core/order'
+import { MAX_INVOICE_AMOUNT } from '../core/order-rules'
 
 // Untrusted input becomes typed values here, at the edge; everything past this point trusts its types.
 
@@ -10,6 +11,16 @@ const fail = (message: string, details?: unknown): never => {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
+// PostgreSQL's text and jsonb cannot hold U+0000, and jsonb refuses a lone surrogate: such a string must be
+// refused here, before an invoice link is made or a refund is sent, not by the database after.
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** True when PostgreSQL can store the string as text and inside jsonb. */
+export const isStorableText = (text: string): boolean => !text.includes('\u0000') && !loneSurrogate.test(text)
+
+/** A string the store can hold: no U+0000, no lone surrogate. */
+const storable = (value: unknown): value is string => typeof value === 'string' && isStorableText(value)
+
 export interface CreateOrderBody {
   productId: string
   quantity: number
@@ -19,28 +30,40 @@ export interface CreateOrderBody {
 const METADATA_MAX_KEYS = 20
 const METADATA_KEY_MAX = 40
 const METADATA_VALUE_MAX = 500
+/** The whole of `metadata` as JSON, in UTF-8 bytes: it is copied into every timeline event of the order. */
+export const METADATA_MAX_BYTES = 4096
 
 /** `{ productId, quantity?, metadata? }`. Other fields (an `amount`, say) are ignored: prices come from the catalog. */
 export function parseCreateOrderBody(body: unknown): CreateOrderBody {
   if (!isObject(body))
     return fail('The body must be a JSON object: { "productId": "...", "quantity"?: 1, "metadata"?: {} }.')
   const { productId, quantity = 1, metadata = {} } = body
-  if (typeof productId !== 'string' || productId.length < 1 || productId.length > 64)
+  if (!storable(productId) || productId.length < 1 || productId.length > 64)
     fail('productId must be a string of 1-64 characters.', { field: 'productId' })
-  if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 1)
-    fail('quantity must be a positive integer.', { field: 'quantity' })
+  if (
+    typeof quantity !== 'number' ||
+    !Number.isInteger(quantity) ||
+    quantity < 1 ||
+    quantity > MAX_INVOICE_AMOUNT
+  )
+    fail(`quantity must be an integer from 1 to ${MAX_INVOICE_AMOUNT}.`, { field: 'quantity' })
   if (!isObject(metadata)) return fail('metadata must be an object of string values.', { field: 'metadata' })
   const entries = Object.entries(metadata)
   if (entries.length > METADATA_MAX_KEYS)
     fail(`metadata takes at most ${METADATA_MAX_KEYS} keys.`, { field: 'metadata' })
   for (const [key, value] of entries) {
-    if (key.length < 1 || key.length > METADATA_KEY_MAX)
-      fail(`metadata keys must be 1-${METADATA_KEY_MAX} characters.`, { field: `metadata.${key}` })
-    if (typeof value !== 'string' || value.length > METADATA_VALUE_MAX)
-      fail(`metadata values must be strings of at most ${METADATA_VALUE_MAX} characters.`, {
-        field: `metadata.${key}`,
+    if (!storable(key) || key.length < 1 || key.length > METADATA_KEY_MAX)
+      fail(`metadata keys must be 1-${METADATA_KEY_MAX} characters, without U+0000 or lone surrogates.`, {
+        field: 'metadata',
       })
+    if (!storable(value) || value.length > METADATA_VALUE_MAX)
+      fail(
+        `metadata values must be strings of at most ${METADATA_VALUE_MAX} characters, without U+0000 or lone surrogates.`,
+        { field: `metadata.${key}` },
+      )
   }
+  if (new TextEncoder().encode(JSON.stringify(metadata)).length > METADATA_MAX_BYTES)
+    fail(`metadata may hold at most ${METADATA_MAX_BYTES} bytes as JSON.`, { field: 'metadata' })
   return {
     productId: productId as string,
     quantity: quantity as number,
@@ -74,10 +97,23 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
   return header
 }
 
+// PostgreSQL's timestamptz takes years 4713 BC to 294276 AD, JavaScript's Date +-275760 and ISO 8601 four
+// digits: years 0001-9999 are what all three read alike.
 const parseDate = (value: string, field: string) => {
   const time = Date.parse(value)
-  if (Number.isNaN(time)) fail(`${field} must be an ISO 8601 date.`, { field })
+  const year = new Date(time).getUTCFullYear()
+  if (Number.isNaN(time) || year < 1 || year > 9999)
+    fail(`${field} must be an ISO 8601 date in the years 0001-9999.`, { field })
   return new Date(time).toISOString()
+}
+
+const ORDER_ID = /^ord_[0-9A-Z]{26}$/
+
+/** An order id from the path: anything not shaped like one names no order (404), and never reaches SQL. */
+export function parseOrderId(value: string | undefined): string {
+  if (value === undefined || !ORDER_ID.test(value))
+    throw new PayError('not_found', `No order ${value ?? ''}.`)
+  return value
 }
 
 /** `?status=&limit=1..100&starting_after=&created_gte=&created_lte=` */
@@ -95,7 +131,7 @@ export function parseListQuery(query: Record<string, string | undefined>): ListO
     params.limit = limit
   }
   if (query.starting_after !== undefined) {
-    if (!/^ord_[0-9A-Z]{26}$/.test(query.starting_after))
+    if (!ORDER_ID.test(query.starting_after))
       fail('starting_after must be an order id.', { field: 'starting_after' })
     params.startingAfter = query.starting_after
   }
@@ -140,8 +176,10 @@ export async function parseRefundBody(request: Request): Promise<{ reason?: stri
   ] as const) {
     const value = body[field]
     if (value === undefined) continue
-    if (typeof value !== 'string' || value.length > max)
-      fail(`${field} must be a string of at most ${max} characters.`, { field })
+    if (!storable(value) || value.length > max)
+      fail(`${field} must be a string of at most ${max} characters, without U+0000 or lone surrogates.`, {
+        field,
+      })
     if (value) result[field] = value as string
   }
   return result

@@ -32,6 +32,11 @@ export interface PayServerOptions {
   orderTtlMs?: number
   /** Extra time after `expiresAt` in which a pre-checkout is still approved (an invoice opened just in time), in ms. Default 60000. */
   expiryGraceMs?: number
+  /**
+   * How long an order whose pre-checkout Telegram approved (`processing`: the user is being charged) waits for
+   * the payment before it may expire, in ms from the approval; the payment still pays it after. Default 600000.
+   */
+  processingTimeoutMs?: number
   /** Orders one user may create per window; `false` turns the limit off. Default `{ max: 30, windowMs: 60000 }`. */
   rateLimit?: { max: number; windowMs: number } | false
   /**

@@ -1,13 +1,14 @@
-import { type Api, GrammyError, HttpError } from 'grammy'
+import { type Api, HttpError } from 'grammy'
 import {
   type ClientInvoiceStatus,
-  isSettled,
   type Order,
   type OrderEventKind,
   PayError,
   type Product,
   type Subscription,
 } from '../core'
+import { EXPIRABLE_STATUSES, expiryDeadline, maxInvoiceAmount } from '../core/order-rules'
+import { sleep } from '../core/sleep'
 import type { TelegramUser } from './auth'
 import { type ProductCatalog, productForSale } from './catalog'
 import { newOrderId } from './ids'
@@ -22,6 +23,8 @@ export interface OrderServiceOptions {
   orderTtlMs: number
   /** Extra time past `expiresAt` before an order is expired (an invoice opened just in time). */
   expiryGraceMs: number
+  /** How long a `processing` order (pre-checkout approved) waits for Telegram's payment before it may expire. */
+  processingTimeoutMs: number
   rateLimit: { max: number; windowMs: number } | false
   /** Payment provider token for currencies other than XTR; empty for Stars. */
   providerToken?: string
@@ -37,19 +40,8 @@ const clientEvents: Record<ClientInvoiceStatus, OrderEventKind | undefined> = {
   paid: undefined,
 }
 
-/**
- * How long one refund request owns an order's refund (the `refundStarPayment` call and the write
- * after it). Past it, a claim left by a crashed instance is stale and another refund may proceed.
- */
-export const REFUND_LEASE_MS = 30_000
-
-/** Who asked for an admin refund and why: written to the `refunded` timeline event. */
-export interface RefundRequest {
-  reason?: string
-  by?: string
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Client hints (`invoice_closed` reports) kept on one order's timeline; later ones are not written. */
+export const MAX_CLIENT_EVENTS_PER_ORDER = 50
 
 /**
  * Repeats a Bot API call that failed on the network (a reset keep-alive socket, a blip): making an
@@ -120,11 +112,10 @@ export function createOrderService(options: OrderServiceOptions) {
     }
   }
 
+  // Every creation that gets as far as asking Telegram for an invoice link counts, made or not.
   async function checkRateLimit(userId: number) {
     if (!options.rateLimit) return
-    const since = new Date(Date.now() - options.rateLimit.windowMs)
-    const count = await store.countOrdersSince(userId, since)
-    if (count >= options.rateLimit.max) {
+    if (!(await store.takeCreationSlot(userId, options.rateLimit.max, options.rateLimit.windowMs))) {
       throw new PayError(
         'rate_limited',
         `Too many orders: at most ${options.rateLimit.max} per ${options.rateLimit.windowMs / 1000} s.`,
@@ -135,9 +126,13 @@ export function createOrderService(options: OrderServiceOptions) {
     }
   }
 
+  /** Whether an expirable order is past its deadline (and grace): see `expiryDeadline`. */
+  const isPastDeadline = (order: Order) =>
+    EXPIRABLE_STATUSES.includes(order.status) &&
+    expiryDeadline(order, options.processingTimeoutMs) + options.expiryGraceMs < Date.now()
+
   async function expireIfDue(order: Order): Promise<Order> {
-    if (isSettled(order.status) && order.status !== 'cancelled') return order
-    if (Date.parse(order.expiresAt) + options.expiryGraceMs > Date.now()) return order
+    if (!isPastDeadline(order)) return order
     const result = await store.applyEvent(order.id, 'expired', {
       source: 'server',
       detail: { expiresAt: order.expiresAt },
@@ -164,7 +159,14 @@ export function createOrderService(options: OrderServiceOptions) {
         )
       }
       const amount = product.amount * body.quantity
-      if (!Number.isSafeInteger(amount)) throw new PayError('validation_failed', 'quantity is too large.')
+      const currency = product.currency ?? 'XTR'
+      const maxAmount = maxInvoiceAmount(currency)
+      if (amount > maxAmount)
+        throw new PayError(
+          'validation_failed',
+          `The order would cost ${amount} ${currency}, over Telegram's limit of ${maxAmount} per invoice: buy fewer.`,
+          { details: { field: 'quantity' } },
+        )
       const orderId = newOrderId()
       if (idempotencyKey) {
         const hash = await requestHash(user.id, body)
@@ -248,91 +250,31 @@ export function createOrderService(options: OrderServiceOptions) {
       const order = await this.getOwnOrder(user, orderId)
       const kind = clientEvents[status]
       if (!kind) return order
-      const result = await store.applyEvent(order.id, kind, {
-        source: 'client',
-        detail: { invoiceStatus: status },
-      })
+      // A client may report as often as it likes; the timeline keeps its first hints only.
+      const result = await store.applyEvent(
+        order.id,
+        kind,
+        { source: 'client', detail: { invoiceStatus: status } },
+        { maxEventsFromSource: MAX_CLIENT_EVENTS_PER_ORDER },
+      )
       if (!result) throw new PayError('not_found', `No order ${orderId}.`)
       return result.order
     },
 
     /** Expires unpaid orders past their time; returns how many. */
     async expireDue(limit = 100): Promise<number> {
-      const ids = await store.findExpired(new Date(Date.now() - options.expiryGraceMs), limit)
+      const before = Date.now() - options.expiryGraceMs
+      const ids = await store.findExpired(
+        new Date(before),
+        new Date(before - options.processingTimeoutMs),
+        limit,
+      )
       let expired = 0
       for (const id of ids) {
         const result = await store.applyEvent(id, 'expired', { source: 'server', detail: {} })
         if (result?.changed) expired++
       }
       return expired
-    },
-
-    /**
-     * Refunds a paid Stars order through `refundStarPayment`, then makes it `refunded` with an
-     * `order.refunded` job. A claim on the order's row makes concurrent refunds of one order call
-     * Telegram once: the others get `invalid_state`. Telegram refusing leaves the order paid.
-     */
-    async refundOrder(orderId: string, request: RefundRequest = {}): Promise<Order> {
-      const claim = await store.claimRefund(orderId, REFUND_LEASE_MS)
-      if (!claim) throw new PayError('not_found', `No order ${orderId}.`)
-      const { order } = claim
-      if (claim.state === 'refunded')
-        throw new PayError('invalid_state', `Order ${orderId} is already refunded.`, {
-          details: { status: order.status },
-        })
-      if (claim.state === 'not_paid')
-        throw new PayError(
-          'invalid_state',
-          `Order ${orderId} is ${order.status}: only a paid order can be refunded.`,
-          { details: { status: order.status } },
-        )
-      if (claim.state === 'in_progress')
-        throw new PayError('invalid_state', `A refund of order ${orderId} is already in progress.`, {
-          details: { status: order.status, refunding: true },
-        })
-      const chargeId = order.telegramPaymentChargeId
-      if (order.currency !== 'XTR' || !chargeId) {
-        await store.releaseRefund(orderId)
-        throw new PayError(
-          'invalid_state',
-          `Order ${orderId} was paid in ${order.currency}: only Stars payments are refunded here (refund it with the provider).`,
-          { details: { status: order.status } },
-        )
-      }
-      const detail = {
-        telegramPaymentChargeId: chargeId,
-        amount: order.amount,
-        ...(request.by ? { by: request.by } : {}),
-        ...(request.reason ? { reason: request.reason } : {}),
-      }
-      try {
-        // Bounded well inside the claim's lease, so no second request can start while this one waits.
-        await options.telegram.refundStarPayment(
-          order.userId,
-          chargeId,
-          AbortSignal.timeout(REFUND_LEASE_MS / 2) as Parameters<Api['refundStarPayment']>[2],
-        )
-      } catch (cause) {
-        if (cause instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(cause.description)) {
-          // Refunded in Telegram already (elsewhere, or by a request that died before writing it down).
-          await store.applyRefund(orderId, {
-            source: 'admin',
-            detail: { ...detail, alreadyRefundedInTelegram: true },
-          })
-          throw new PayError('invalid_state', `Order ${orderId} is already refunded (Telegram says so).`, {
-            details: { status: 'refunded' },
-          })
-        }
-        await store.releaseRefund(orderId)
-        throw new PayError('telegram_error', 'Telegram did not refund the payment; the order stays paid.', {
-          cause,
-          details: { description: cause instanceof Error ? cause.message : String(cause) },
-        })
-      }
-      const result = await store.applyRefund(orderId, { source: 'admin', detail })
-      if (!result) throw new PayError('not_found', `No order ${orderId}.`)
-      // Also when unchanged: Telegram's refunded_payment for this very refund was written first.
-      return result.order
     },
 
     /** The user's subscriptions (paid subscription orders, refunded ones inactive), newest first. */
@@ -382,6 +324,7 @@ export function createOrderService(options: OrderServiceOptions) {
     },
 
     expireIfDue,
+    isPastDeadline,
   }
 }
 

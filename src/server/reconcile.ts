@@ -3,9 +3,10 @@
 // webhook would. Truth 2 of the design: money taken is never lost.
 import type { Api } from 'grammy'
 import type { StarTransaction } from 'grammy/types'
-import type { Order } from '../core'
 import type { Logger } from './fulfillment'
-import type { PaymentRecord, PayStore } from './store/types'
+import type { RecordPayment } from './payments'
+import type { Refunds } from './refunds'
+import type { ChargeState, PaymentRecord, PayStore } from './store/types'
 
 export interface ReconcileOptions {
   /** How often reconciliation runs, in ms (it also runs once at start); `false` runs it only at start and when you call `pay.reconcile()`. Default 60000. */
@@ -19,16 +20,27 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   /** Incoming invoice payments within the lookback window that were looked at. */
   checked: number
-  /** Of those, the payments that were not on record and were applied now. */
+  /** Of those, the payments that were not on record and were recorded now. */
   applied: number
+  /** Refunds in the ledger (outgoing transactions) of charges on record that were not known to be refunded. */
+  refunded: number
 }
 
 export interface ReconcilerDependencies {
   store: PayStore
   telegram: () => Api
   logger: Logger
-  /** Called for every payment that changed an order, as the webhook path does (live updates, fulfilment). */
-  onPaymentApplied: (order: Order) => void
+  /** The webhook's own path for a charge, so a race between the two is harmless. */
+  recordPayment: RecordPayment
+  /** The webhook's own path for a refund. */
+  refunds: Refunds
+}
+
+/** A refund in the ledger: an outgoing transaction to a user, with the id of the charge it gave back. */
+interface FoundRefund {
+  chargeId: string
+  invoicePayload: string
+  amount: number
 }
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000
@@ -61,8 +73,15 @@ function paymentFromTransaction(transaction: StarTransaction): FoundPayment | un
     source: 'reconcile',
   }
   if (!source.subscription_period) return { payment, date: transaction.date }
-  payment.isRecurring = true
   return { payment, date: transaction.date, subscriptionPeriod: source.subscription_period }
+}
+
+/** A refund of an invoice payment (same id as the charge, per StarTransaction.id); else undefined. */
+function refundFromTransaction(transaction: StarTransaction): FoundRefund | undefined {
+  const receiver = transaction.receiver
+  if (receiver?.type !== 'user' || receiver.transaction_type !== 'invoice_payment') return undefined
+  if (!receiver.invoice_payload) return undefined
+  return { chargeId: transaction.id, invoicePayload: receiver.invoice_payload, amount: transaction.amount }
 }
 
 /** Whether paging further can only find transactions older than `cutoff` (Unix seconds). */
@@ -105,36 +124,54 @@ export function createReconciler(deps: ReconcilerDependencies, options: Reconcil
     return new Date((from + period) * 1000).toISOString()
   }
 
-  /** Applies payments not on record, oldest first (so renewals move a subscription on in order). */
-  async function applyPayments(unknown: FoundPayment[]): Promise<number> {
+  /**
+   * Records payments not on record, oldest first (so renewals move a subscription on in order). One the ledger
+   * shows refunded too (its refunded_payment lost as well) is recorded as refunded: it never pays anything out.
+   */
+  async function applyPayments(unknown: FoundPayment[], refunded: Set<string>): Promise<number> {
     let applied = 0
     // Found newest first; reversed, a stable sort keeps charges of the same second in their order too.
     for (const { payment: found, date, subscriptionPeriod } of unknown
       .reverse()
       .sort((a, b) => a.date - b.date)) {
-      const payment = { ...found }
+      const payment = { ...found, ...(refunded.has(found.telegramPaymentChargeId) ? { refunded: true } : {}) }
       if (subscriptionPeriod)
         payment.subscriptionExpiresAt = await subscriptionExpiry(
           payment.invoicePayload,
           date,
           subscriptionPeriod,
         )
-      // The same call as the webhook's: the charge id's primary key makes a race with it harmless.
-      const result = await store.recordPayment(payment)
-      if (!result.applied) continue
+      const result = await deps.recordPayment(payment)
+      if (result.outcome === 'known') continue
       applied++
-      if (!result.order) {
-        logger.error('reconcile found a payment for no known order; the charge is recorded for a refund', {
-          invoicePayload: payment.invoicePayload,
+      if (result.outcome !== 'orphan')
+        logger.warn('reconcile recorded a payment whose webhook never arrived', {
+          orderId: result.order.id,
           telegramPaymentChargeId: payment.telegramPaymentChargeId,
+          outcome: result.outcome,
         })
-        continue
-      }
-      logger.warn('reconcile applied a payment whose webhook never arrived', {
-        orderId: result.order.id,
-        telegramPaymentChargeId: payment.telegramPaymentChargeId,
+    }
+    return applied
+  }
+
+  /** Applies refunds of charges on record that the store does not know as refunded (a lost refunded_payment). */
+  async function applyRefunds(found: FoundRefund[], states: Map<string, ChargeState>): Promise<number> {
+    let applied = 0
+    for (const refund of found) {
+      const state = states.get(refund.chargeId)
+      if (!state?.orderId || state.refunded) continue
+      const result = await deps.refunds.applyReportedRefund(state.orderId, refund.chargeId, {
+        source: 'reconcile',
+        detail: { telegramPaymentChargeId: refund.chargeId, amount: refund.amount, currency: 'XTR' },
       })
-      deps.onPaymentApplied(result.order)
+      if (result && result.outcome !== 'known') {
+        applied++
+        logger.warn('reconcile applied a refund whose refunded_payment never arrived', {
+          orderId: state.orderId,
+          telegramPaymentChargeId: refund.chargeId,
+          outcome: result.outcome,
+        })
+      }
     }
     return applied
   }
@@ -145,6 +182,8 @@ export function createReconciler(deps: ReconcilerDependencies, options: Reconcil
     const cutoff = Math.floor((Date.now() - lookbackMs) / 1000)
     let checked = 0
     const unknown: FoundPayment[] = []
+    const refunds: FoundRefund[] = []
+    const states = new Map<string, ChargeState>()
     for (let offset = 0; ; offset += pageSize) {
       stopping.signal.throwIfAborted()
       const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(CALL_TIMEOUT_MS)])
@@ -156,19 +195,23 @@ export function createReconciler(deps: ReconcilerDependencies, options: Reconcil
             signal as Parameters<Api['getStarTransactions']>[1],
           )
       ).transactions
-      const found = page
-        .filter((transaction) => transaction.date >= cutoff)
-        .map(paymentFromTransaction)
-        .filter((entry) => entry !== undefined)
+      const recent = page.filter((transaction) => transaction.date >= cutoff)
+      const found = recent.map(paymentFromTransaction).filter((entry) => entry !== undefined)
+      const refunded = recent.map(refundFromTransaction).filter((entry) => entry !== undefined)
       checked += found.length
-      // One query a page: which of its charges are on record already.
-      const recorded = new Set(
-        await store.recordedChargeIds(found.map((entry) => entry.payment.telegramPaymentChargeId)),
-      )
-      unknown.push(...found.filter((entry) => !recorded.has(entry.payment.telegramPaymentChargeId)))
+      refunds.push(...refunded)
+      // One query a page: which of its charges are on record already, and which of those were refunded.
+      const pageStates = await store.chargeStates([
+        ...found.map((entry) => entry.payment.telegramPaymentChargeId),
+        ...refunded.map((entry) => entry.chargeId),
+      ])
+      for (const [chargeId, state] of pageStates) states.set(chargeId, state)
+      unknown.push(...found.filter((entry) => !pageStates.has(entry.payment.telegramPaymentChargeId)))
       if (page.length < pageSize || pastLookback(page, cutoff)) break
     }
-    return { checked, applied: await applyPayments(unknown) }
+    const refundedIds = new Set(refunds.map((refund) => refund.chargeId))
+    const applied = await applyPayments(unknown, refundedIds)
+    return { checked, applied, refunded: await applyRefunds(refunds, states) }
   }
 
   // One run at a time: a run asked for while another is under way starts after it, so it sees

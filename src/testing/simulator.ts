@@ -82,6 +82,11 @@ export interface TelegramSimulator {
   /** The next `times` (default 1) calls to `method` answer with this error instead of running: Telegram having a
    * bad moment (default 500 'Internal Server Error'), or flood control (429 with retry_after). */
   failNext(method: string, error?: InjectedBotApiError, times?: number): void
+  /**
+   * Holds the next call to `method` before it runs, until `release()`: `reached` resolves once the call has
+   * arrived. For races with a call in flight (a renewal landing while refundStarPayment is under way).
+   */
+  holdNext(method: string): { reached: Promise<void>; release(): void }
   /** Delivers an arbitrary update (its update_id assigned) through the same pipeline. In strict mode it must be a
    * valid Update. Resolves after its first delivery attempt. */
   sendUpdate(update: object): Promise<void>
@@ -104,6 +109,7 @@ export async function createTelegramSimulator(
   )
   const calls: RecordedCall[] = []
   const injectedErrors: Array<{ method: string; error: BotApiError; remaining: number }> = []
+  const holds: Array<{ method: string; arrived(): void; released: Promise<void> }> = []
 
   const delivery = new WebhookDelivery({
     retryDelaysMs: options.retryDelaysMs ?? defaultRetryDelaysMs,
@@ -183,6 +189,12 @@ export async function createTelegramSimulator(
         description: error.message,
       })
     }
+    const hold = holds.findIndex((candidate) => candidate.method === method)
+    if (hold >= 0) {
+      const [{ arrived, released }] = holds.splice(hold, 1) as [(typeof holds)[number]]
+      arrived()
+      await released
+    }
     const { status, body } = callMethod(method, params)
     sendJson(response, status, body)
   }
@@ -253,6 +265,18 @@ export async function createTelegramSimulator(
         error: new BotApiError(code, description, parameters),
         remaining: times,
       })
+    },
+    holdNext(method) {
+      let arrived!: () => void
+      let release!: () => void
+      const reached = new Promise<void>((resolve) => {
+        arrived = resolve
+      })
+      const released = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      holds.push({ method: canonicalMethodName(method) ?? method, arrived, released })
+      return { reached, release }
     },
     async sendUpdate(update) {
       const { update_id: _ignored, ...body } = update as Partial<Update>

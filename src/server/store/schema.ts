@@ -86,4 +86,15 @@ export const migrations: readonly string[] = [
   `
   alter table tma_pay_order_events add column snapshot jsonb;
   `,
+  // Refunds are of one charge, not of an order: a subscription order holds several (renewals), and a refund of
+  // an older one must not refund the order. Creation slots make the per-user limit one atomic counter.
+  `
+  alter table tma_pay_payments add column refunded_at timestamptz;
+  create index tma_pay_payments_order_idx on tma_pay_payments (order_id);
+  create table tma_pay_creation_limits (
+    user_id bigint primary key,
+    window_start timestamptz not null,
+    used integer not null
+  );
+  `,
 ]

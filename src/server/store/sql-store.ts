@@ -1,4 +1,5 @@
 import type { Order, OrderEvent, OrderStatus } from '../../core'
+import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
 import { newEventId } from '../ids'
 import { migrations } from './schema'
@@ -12,7 +13,9 @@ import {
   type OutboxJob,
   type PaymentRecord,
   type PayStore,
+  type RecordedPayment,
   type RefundClaim,
+  type RefundOutcome,
 } from './types'
 
 type Row = Record<string, unknown>
@@ -78,6 +81,30 @@ async function insertEvent(tx: SqlExecutor, order: Order, event: EventInput, at:
 async function lockOrder(tx: SqlExecutor, orderId: string): Promise<Order | undefined> {
   const [row] = await tx.query('select * from tma_pay_orders where id = $1 for update', [orderId])
   return row ? orderFromRow(row) : undefined
+}
+
+const expirableStatuses = EXPIRABLE_STATUSES.map((status) => `'${status}'`).join(', ')
+
+/** How a charge differs from its order (amount, currency, payer), or undefined when it is the order's. */
+function paymentMismatch(order: Order, payment: PaymentRecord): Record<string, unknown> | undefined {
+  const differs: Record<string, unknown> = {}
+  if (payment.amount !== order.amount) differs.amount = { order: order.amount, paid: payment.amount }
+  if (payment.currency !== order.currency)
+    differs.currency = { order: order.currency, paid: payment.currency }
+  if (payment.userId !== order.userId) differs.userId = { order: order.userId, paid: payment.userId }
+  return Object.keys(differs).length > 0 ? differs : undefined
+}
+
+/** Makes the (locked, paid) order refunded with its timeline event; the caller decides on an outbox job. */
+async function markRefunded(tx: SqlExecutor, order: Order, event: EventInput, now: Date): Promise<Order> {
+  const [row] = await tx.query(
+    `update tma_pay_orders set status = 'refunded', updated_at = $2, refunded_at = $2, refund_started_at = null
+     where id = $1 returning *`,
+    [order.id, now],
+  )
+  const refunded = orderFromRow(row!)
+  await insertEvent(tx, refunded, event, now)
+  return refunded
 }
 
 /** A new charge of a paid subscription order, one period on (`is_recurring`, not the first payment). */
@@ -203,14 +230,6 @@ export class SqlPayStore implements PayStore {
     )
   }
 
-  async findIdempotencyKey(userId: number, key: string) {
-    const [row] = await (await this.connection).query(
-      'select order_id, completed from tma_pay_idempotency_keys where user_id = $1 and key = $2',
-      [userId, key],
-    )
-    return row ? { orderId: String(row.order_id), completed: Boolean(row.completed) } : undefined
-  }
-
   async insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }) {
     await (await this.connection).transaction(async (tx) => {
       await tx.query(
@@ -283,12 +302,19 @@ export class SqlPayStore implements PayStore {
     }
   }
 
-  async countOrdersSince(userId: number, since: Date) {
-    const [row] = await (await this.connection).query<{ n: unknown }>(
-      'select count(*) as n from tma_pay_orders where user_id = $1 and created_at >= $2',
-      [userId, since],
+  async takeCreationSlot(userId: number, max: number, windowMs: number) {
+    // One statement: the upsert locks the user's row, so concurrent creations queue on it and each sees the
+    // count the one before it left. A window that has passed starts again at 1.
+    const rows = await (await this.connection).query(
+      `insert into tma_pay_creation_limits as l (user_id, window_start, used) values ($1, now(), 1)
+       on conflict (user_id) do update set
+         window_start = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then now() else l.window_start end,
+         used = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then 1 else l.used + 1 end
+       where l.window_start <= now() - ($3 || ' milliseconds')::interval or l.used < $2
+       returning used`,
+      [userId, max, String(windowMs)],
     )
-    return Number(row?.n ?? 0)
+    return rows.length > 0
   }
 
   async timeline(orderId: string) {
@@ -323,13 +349,25 @@ export class SqlPayStore implements PayStore {
     return (await this.connection).listen(ORDER_CHANGES_CHANNEL, listener)
   }
 
-  async applyEvent(orderId: string, kind: Parameters<PayStore['applyEvent']>[1], event: EventInput) {
+  async applyEvent(
+    orderId: string,
+    kind: Parameters<PayStore['applyEvent']>[1],
+    event: EventInput,
+    options: { maxEventsFromSource?: number } = {},
+  ) {
     return (await this.connection).transaction(async (tx) => {
       const order = await lockOrder(tx, orderId)
       if (!order) return undefined
       const previous = order.status
       const next = nextStatus(order.status, kind)
       if (next === undefined || next === order.status) return { order, changed: false, previous }
+      if (options.maxEventsFromSource !== undefined) {
+        const [row] = await tx.query<{ n: unknown }>(
+          'select count(*) as n from tma_pay_order_events where order_id = $1 and source = $2',
+          [orderId, event.source],
+        )
+        if (Number(row?.n ?? 0) >= options.maxEventsFromSource) return { order, changed: false, previous }
+      }
       const now = new Date()
       const refunded = next === 'refunded'
       const [row] = await tx.query(
@@ -342,14 +380,15 @@ export class SqlPayStore implements PayStore {
     })
   }
 
-  async recordPayment(payment: PaymentRecord) {
+  async recordPayment(payment: PaymentRecord): Promise<RecordedPayment> {
     return (await this.connection).transaction(async (tx) => {
       // Locking the order first also queues concurrent redeliveries of this charge behind each other.
       const order = await lockOrder(tx, payment.invoicePayload)
+      const now = new Date()
       const inserted = await tx.query(
         `insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
-           provider_payment_charge_id, source)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (telegram_payment_charge_id) do nothing returning order_id`,
+           provider_payment_charge_id, source, refunded_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (telegram_payment_charge_id) do nothing returning order_id`,
         [
           payment.telegramPaymentChargeId,
           order?.id ?? null,
@@ -359,32 +398,39 @@ export class SqlPayStore implements PayStore {
           payment.invoicePayload,
           payment.providerPaymentChargeId ?? null,
           payment.source,
+          payment.refunded ? now : null,
         ],
       )
-      if (!order) return { applied: inserted.length > 0 }
-      if (inserted.length === 0) return { order, applied: false }
-      const now = new Date()
-      // No fulfilment job: onPaid ran for the first payment; a renewal shows on the order's subscription.
-      if (isRenewal(order, payment))
-        return { order: await applyRenewal(tx, order, payment, now), applied: true }
-      const next = nextStatus(order.status, 'payment_succeeded')
-      const detail = {
+      if (!order) return inserted.length > 0 ? { outcome: 'orphan' as const } : { outcome: 'known' as const }
+      if (inserted.length === 0) return { outcome: 'known' as const, order }
+      const charge = {
         telegramPaymentChargeId: payment.telegramPaymentChargeId,
         amount: payment.amount,
         currency: payment.currency,
+        ...(payment.refunded ? { refundedInTelegram: true } : {}),
+      }
+      const mismatch = paymentMismatch(order, payment)
+      if (mismatch) {
+        // Money taken is kept on record (for a refund), but a charge that is not the order's pays nothing.
+        const detail = { ...charge, payerId: payment.userId, mismatch }
+        await insertEvent(tx, order, { source: payment.source, detail }, now)
+        return { outcome: 'mismatch' as const, order, detail }
+      }
+      // No fulfilment job: onPaid ran for the first payment; a renewal shows on the order's subscription.
+      if (isRenewal(order, payment))
+        return { outcome: 'renewed' as const, order: await applyRenewal(tx, order, payment, now) }
+      const next = nextStatus(order.status, 'payment_succeeded')
+      if (next === undefined) {
+        // A second charge for an order already paid (or refunded): keep the money on record, tell the timeline.
+        const detail = { ...charge, duplicateCharge: true }
+        await insertEvent(tx, order, { source: payment.source, detail }, now)
+        return { outcome: 'duplicate' as const, order, detail }
+      }
+      const detail = {
+        ...charge,
         ...(order.status !== 'processing' && order.status !== 'pending' && order.status !== 'created'
           ? { lateAfter: order.status }
           : {}),
-      }
-      if (next === undefined) {
-        // A second charge for an order already paid (or refunded): keep the money on record, tell the timeline.
-        await insertEvent(
-          tx,
-          order,
-          { source: payment.source, detail: { ...detail, duplicateCharge: true } },
-          now,
-        )
-        return { order, applied: true }
       }
       const subscription =
         order.subscription && payment.subscriptionExpiresAt
@@ -398,11 +444,18 @@ export class SqlPayStore implements PayStore {
       )
       const paid = orderFromRow(row!)
       await insertEvent(tx, paid, { source: payment.source, detail }, now)
+      if (payment.refunded) {
+        // Paid and refunded in Telegram before either update reached us: nothing to fulfil, nothing to revoke.
+        return {
+          outcome: 'refunded' as const,
+          order: await markRefunded(tx, paid, { source: payment.source, detail: charge }, now),
+        }
+      }
       await tx.query(
         `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.paid') on conflict (order_id, type) do nothing`,
         [newEventId(), order.id],
       )
-      return { order: paid, applied: true }
+      return { outcome: 'paid' as const, order: paid }
     })
   }
 
@@ -454,25 +507,47 @@ export class SqlPayStore implements PayStore {
     ])
   }
 
-  async applyRefund(orderId: string, event: EventInput) {
+  async applyRefund(
+    orderId: string,
+    telegramPaymentChargeId: string,
+    event: EventInput,
+    options: { yieldToClaimMs?: number } = {},
+  ) {
     return (await this.connection).transaction(async (tx) => {
       const order = await lockOrder(tx, orderId)
       if (!order) return undefined
-      const next = nextStatus(order.status, 'refunded')
-      if (next === undefined) return { order, changed: false }
       const now = new Date()
-      const [row] = await tx.query(
-        `update tma_pay_orders set status = $2, updated_at = $3, refunded_at = $3, refund_started_at = null
-         where id = $1 returning *`,
-        [orderId, next, now],
+      if (options.yieldToClaimMs !== undefined) {
+        const [claim] = await tx.query(
+          `select 1 from tma_pay_orders where id = $1
+             and refund_started_at > now() - ($2 || ' milliseconds')::interval`,
+          [orderId, String(options.yieldToClaimMs)],
+        )
+        if (claim) return { order, outcome: 'in_progress' as RefundOutcome }
+      }
+      const charge = await tx.query(
+        `update tma_pay_payments set refunded_at = $2 where telegram_payment_charge_id = $1 and refunded_at is null
+         returning telegram_payment_charge_id`,
+        [telegramPaymentChargeId, now],
       )
-      const refunded = orderFromRow(row!)
-      await insertEvent(tx, refunded, event, now)
-      await tx.query(
-        `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.refunded') on conflict (order_id, type) do nothing`,
-        [newEventId(), orderId],
-      )
-      return { order: refunded, changed: true }
+      await tx.query('update tma_pay_orders set refund_started_at = null where id = $1', [orderId])
+      const current = order.telegramPaymentChargeId === telegramPaymentChargeId
+      let outcome: RefundOutcome = 'known'
+      let result = order
+      if (current && nextStatus(order.status, 'refunded') !== undefined) {
+        result = await markRefunded(tx, order, event, now)
+        await tx.query(
+          `insert into tma_pay_outbox (id, order_id, type) values ($1, $2, 'order.refunded') on conflict (order_id, type) do nothing`,
+          [newEventId(), orderId],
+        )
+        outcome = 'refunded'
+      } else if (!current && charge.length > 0) {
+        // A refund of an earlier charge (a subscription's previous period): the order's own payment stands.
+        const detail = { ...event.detail, chargeRefunded: true, orderChargeId: order.telegramPaymentChargeId }
+        await insertEvent(tx, order, { source: event.source, detail }, now)
+        outcome = 'charge_refunded'
+      }
+      return { order: result, outcome }
     })
   }
 
@@ -510,24 +585,31 @@ export class SqlPayStore implements PayStore {
     )
   }
 
-  async findExpired(before: Date, limit: number) {
+  async findExpired(before: Date, processingBefore: Date, limit: number) {
     const rows = await (await this.connection).query<{ id: string }>(
-      `select id from tma_pay_orders where status in ('created', 'pending', 'processing', 'cancelled') and expires_at < $1
-       order by expires_at limit $2`,
-      [before, limit],
+      `select id from tma_pay_orders where status in (${expirableStatuses}) and expires_at < $1
+         and (status <> 'processing' or updated_at < $2)
+       order by expires_at limit $3`,
+      [before, processingBefore, limit],
     )
     return rows.map((row) => String(row.id))
   }
 
-  async recordedChargeIds(chargeIds: string[]) {
-    if (chargeIds.length === 0) return []
+  async chargeStates(chargeIds: string[]) {
+    const states = new Map<string, { orderId?: string; refunded: boolean }>()
+    if (chargeIds.length === 0) return states
     // The ids travel as one JSON array: both drivers pass text alike, whatever their array support.
-    const rows = await (await this.connection).query<{ telegram_payment_charge_id: string }>(
-      `select telegram_payment_charge_id from tma_pay_payments
+    const rows = await (await this.connection).query(
+      `select telegram_payment_charge_id, order_id, refunded_at from tma_pay_payments
        where telegram_payment_charge_id in (select jsonb_array_elements_text($1::text::jsonb))`,
       [JSON.stringify(chargeIds)],
     )
-    return rows.map((row) => String(row.telegram_payment_charge_id))
+    for (const row of rows)
+      states.set(String(row.telegram_payment_charge_id), {
+        ...(row.order_id == null ? {} : { orderId: String(row.order_id) }),
+        refunded: row.refunded_at != null,
+      })
+    return states
   }
 
   async close() {

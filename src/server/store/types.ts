@@ -39,17 +39,43 @@ export interface PaymentRecord {
   currency: string
   source: TimelineSource
   subscriptionExpiresAt?: string
-  /** `is_recurring`: a payment of a subscription (its first one too). */
-  isRecurring?: boolean
   /** `is_first_recurring`: the payment that started the subscription; without it a recurring charge of a paid order is a renewal. */
   isFirstRecurring?: boolean
+  /** Telegram's ledger shows the charge refunded already (reconciliation found both directions). */
+  refunded?: boolean
 }
 
-export interface PaymentResult {
-  /** The order the payment belongs to, now paid; absent when the payload names no order of ours. */
-  order?: Order
-  /** False when this charge was recorded before (a redelivery): nothing changed. */
-  applied: boolean
+/** What recording a charge did. Every charge is kept (for a refund), whatever its outcome. */
+export type RecordedPayment =
+  /** The charge paid its order, or (`renewed`) moved its subscription one period on. */
+  | { outcome: 'paid' | 'renewed'; order: Order }
+  /** Refunded in Telegram before it reached us: the order ends refunded, and no fulfilment runs. */
+  | { outcome: 'refunded'; order: Order }
+  /**
+   * The order stays as it was: a second charge of a paid order (`duplicate`), or one whose amount, currency or
+   * payer is not the order's (`mismatch`, possible only with a leaked webhook secret or a bug). On its timeline.
+   */
+  | { outcome: 'duplicate' | 'mismatch'; order: Order; detail: Record<string, unknown> }
+  /** The charge was on record already (a redelivery): nothing changed. */
+  | { outcome: 'known'; order?: Order }
+  /** The payload names no order of ours. */
+  | { outcome: 'orphan' }
+
+/** What a refund of one charge did to its order. */
+export type RefundOutcome =
+  /** The order's current charge: the order is refunded now, with an `order.refunded` job. */
+  | 'refunded'
+  /** An older charge (a subscription's earlier period, a duplicate): on the timeline; the order stays as it is. */
+  | 'charge_refunded'
+  /** Refunded before (a redelivery, or the echo of our own refund): nothing changed. */
+  | 'known'
+  /** Nothing was written: another caller's refund of the order is under way (see `yieldToClaimMs`). */
+  | 'in_progress'
+
+/** A charge on record: its order (none for an orphan charge) and whether it was refunded. */
+export interface ChargeState {
+  orderId?: string
+  refunded: boolean
 }
 
 /** One change of an order: its timeline position (`seq`, the stream's event id) and the order after it. */
@@ -90,16 +116,15 @@ export interface PayStore {
   ): Promise<IdempotencyReservation>
   /** Lets a key go that did not produce an order, if `orderId` still holds it. */
   releaseIdempotencyKey(userId: number, key: string, orderId: string): Promise<void>
-  /** The order id a key is held for, and whether its order exists yet; undefined when the key is free. */
-  findIdempotencyKey(
-    userId: number,
-    key: string,
-  ): Promise<{ orderId: string; completed: boolean } | undefined>
   /** Inserts the order with its first timeline event and completes its idempotency key, in one transaction. */
   insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }): Promise<void>
   getOrder(orderId: string): Promise<Order | undefined>
   listOrders(filter: ListOrdersFilter): Promise<Page<Order>>
-  countOrdersSince(userId: number, since: Date): Promise<number>
+  /**
+   * Takes one of the `max` order creations a user may start per `windowMs` (a fixed window), atomically: false
+   * when none is left. Concurrent callers never take more than `max` between them.
+   */
+  takeCreationSlot(userId: number, max: number, windowMs: number): Promise<boolean>
   timeline(orderId: string): Promise<OrderEvent[]>
   /** The order's changes after timeline position `afterSeq`, oldest first, each with the order as it was then. */
   orderChangesSince(orderId: string, afterSeq: number): Promise<OrderChange[]>
@@ -112,19 +137,22 @@ export interface PayStore {
   listenForOrderChanges(listener: (orderId: string) => void): Promise<() => Promise<void>>
   /**
    * Applies one event of the status machine under a row lock. `changed` is false when the event does
-   * not apply to the order's status (the order comes back as it is); `undefined` when there is no such order.
+   * not apply to the order's status (the order comes back as it is), or when the order's timeline holds
+   * `maxEventsFromSource` events of this event's source already; `undefined` when there is no such order.
    */
   applyEvent(
     orderId: string,
     kind: OrderEventKind,
     event: EventInput,
+    options?: { maxEventsFromSource?: number },
   ): Promise<{ order: Order; changed: boolean; previous: OrderStatus } | undefined>
   /**
    * Records a charge and makes its order paid, with its timeline event and fulfilment job, exactly once per charge.
    * A recurring charge of a paid subscription order is a renewal: the order stays paid, takes the new charge
    * id and `subscription.expiresAt`, and gets no second fulfilment job (`onPaid` runs for the first payment only).
+   * A charge that does not match its order (amount, currency, payer) is kept but pays nothing.
    */
-  recordPayment(payment: PaymentRecord): Promise<PaymentResult>
+  recordPayment(payment: PaymentRecord): Promise<RecordedPayment>
   /** The user's subscription orders that were paid (paid or refunded), newest first. */
   listSubscriptions(userId: number): Promise<Order[]>
   /**
@@ -144,18 +172,28 @@ export interface PayStore {
   /** Gives up a refund claim (Telegram refused the refund): the order stays paid. */
   releaseRefund(orderId: string): Promise<void>
   /**
-   * Makes a paid order refunded, with its timeline event, `refundedAt` and an `order.refunded`
-   * outbox job, in one transaction; clears any refund claim. `changed` is false when it was not paid
-   * (already refunded: nothing happens twice).
+   * Records the refund of one charge, in one transaction with what it does to the order: the order's current
+   * charge makes it refunded (timeline event, `refundedAt`, an `order.refunded` job); an older charge is noted
+   * on its timeline only. Clears any refund claim. `undefined` when there is no such order. With
+   * `yieldToClaimMs`, a refund claim younger than that (an admin refund between Telegram's answer and its own
+   * write) makes it write nothing and answer `in_progress`, so that refund is recorded as its own.
    */
-  applyRefund(orderId: string, event: EventInput): Promise<{ order: Order; changed: boolean } | undefined>
+  applyRefund(
+    orderId: string,
+    telegramPaymentChargeId: string,
+    event: EventInput,
+    options?: { yieldToClaimMs?: number },
+  ): Promise<{ order: Order; outcome: RefundOutcome } | undefined>
   /** Takes the next due fulfilment job and leases it for `leaseMs`, so no other worker runs it meanwhile. */
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
   completeOutboxJob(jobId: string): Promise<void>
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
-  /** Ids of unsettled orders whose `expiresAt` (plus grace) has passed. */
-  findExpired(before: Date, limit: number): Promise<string[]>
-  /** Which of these charge ids are on record already (one query), so reconciliation applies only the others. */
-  recordedChargeIds(chargeIds: string[]): Promise<string[]>
+  /**
+   * Ids of expirable orders past their deadline: `expiresAt` before `before`, and for a `processing` order
+   * also its approval (last change) before `processingBefore` (see `expiryDeadline` in core).
+   */
+  findExpired(before: Date, processingBefore: Date, limit: number): Promise<string[]>
+  /** Which of these charge ids are on record, and refunded (one query), so reconciliation applies only what is new. */
+  chargeStates(chargeIds: string[]): Promise<Map<string, ChargeState>>
   close(): Promise<void>
 }

@@ -1,4 +1,5 @@
 // The Bot API methods the simulator answers, each returning what Telegram's `result` would be.
+import { maxInvoiceAmount } from '../../core/order-rules'
 import { STAR_SUBSCRIPTION_PERIOD } from '../spec/validate'
 import { BotApiError, badRequest, randomSlug, type SimulatorContext, unixNow } from './context'
 import type { LabeledPrice, Message, SimulatedInvoice, StarTransaction } from './types'
@@ -67,6 +68,9 @@ export const botApiMethods: Record<string, Method> = {
     if (params.subscription_period !== undefined && params.subscription_period !== STAR_SUBSCRIPTION_PERIOD) {
       throw badRequest('SUBSCRIPTION_PERIOD_INVALID')
     }
+    const totalAmount = prices.reduce((sum, price) => sum + price.amount, 0)
+    if (totalAmount < 1 || totalAmount > maxInvoiceAmount(currency))
+      throw badRequest('CURRENCY_TOTAL_AMOUNT_INVALID')
     const slug = randomSlug()
     const invoice: SimulatedInvoice = {
       slug,
@@ -76,7 +80,7 @@ export const botApiMethods: Record<string, Method> = {
       payload: String(params.payload),
       currency,
       prices: prices.map(({ label, amount }) => ({ label, amount })),
-      totalAmount: prices.reduce((sum, price) => sum + price.amount, 0),
+      totalAmount,
       createdAt: new Date().toISOString(),
     }
     if (typeof params.subscription_period === 'number')

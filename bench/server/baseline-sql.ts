@@ -4,7 +4,7 @@
 // pre-checkout's read before its transaction, and the fulfilment outbox drain after the payment.
 import { PGlite } from '@electric-sql/pglite'
 import postgres from 'postgres'
-import { newEventId, newOrderId } from '../../src/server/ids'
+import { newEventId, newOrderId } from '../../src/core/ids'
 import { migrations } from '../../src/server/store/schema'
 
 type Row = Record<string, unknown>

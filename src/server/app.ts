@@ -18,6 +18,7 @@ import {
   parseUserIdQuery,
   readJson,
 } from './input'
+import { createInvoiceLinkMaker } from './invoice-link'
 import type { PayServerOptions } from './options'
 import { createOrderChangeHub, orderStreamResponse } from './order-stream'
 import { createOrderService } from './orders'
@@ -26,6 +27,7 @@ import { createReconciler, DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileResult }
 import { createRefunds } from './refunds'
 import { pgliteStore } from './store/pglite'
 import type { PayStore } from './store/types'
+import { createSubscriptions } from './subscriptions'
 import { createTelegramBot } from './telegram'
 import { parseTelegramUpdate } from './telegram-update'
 
@@ -95,16 +97,17 @@ export function createPayServer(options: PayServerOptions): PayServer {
   const orders = createOrderService({
     store,
     catalog,
-    get telegram() {
-      return bot.api
-    },
+    invoiceLink: createInvoiceLinkMaker({
+      telegram: () => bot.api,
+      ...(options.providerToken ? { providerToken: options.providerToken } : {}),
+    }),
     orderTtlMs: options.orderTtlMs ?? 3_600_000,
     expiryGraceMs,
     processingTimeoutMs: options.processingTimeoutMs ?? 600_000,
     rateLimit: options.rateLimit ?? { max: 30, windowMs: 60_000 },
     idempotencyTakeoverMs: options.idempotencyTakeoverMs ?? 20_000,
-    ...(options.providerToken ? { providerToken: options.providerToken } : {}),
   })
+  const subscriptions = createSubscriptions({ store, orders, telegram: () => bot.api })
   const recordPayment = createPaymentRecorder({ store, logger, onPaymentApplied: drainFulfillment })
   const refunds = createRefunds({ store, telegram: () => bot.api, logger, onRefundApplied: drainFulfillment })
   bot = createTelegramBot({
@@ -225,12 +228,10 @@ export function createPayServer(options: PayServerOptions): PayServer {
     const status = parseClientStatusBody(await readJson(c.req.raw))
     return c.json(await orders.reportClientStatus(c.var.user, parseOrderId(c.req.param('id')), status))
   })
-  app.get('/subscriptions', requireUser, async (c) =>
-    c.json({ data: await orders.listSubscriptions(c.var.user) }),
-  )
+  app.get('/subscriptions', requireUser, async (c) => c.json({ data: await subscriptions.list(c.var.user) }))
   app.post('/orders/:id/subscription', requireUser, async (c) => {
     const canceled = parseSubscriptionBody(await readJson(c.req.raw))
-    return c.json(await orders.setSubscriptionCanceled(c.var.user, parseOrderId(c.req.param('id')), canceled))
+    return c.json(await subscriptions.setCanceled(c.var.user, parseOrderId(c.req.param('id')), canceled))
   })
 
   // The shop owner's routes. Without an adminKey they do not exist (404), so nothing can guess a key.

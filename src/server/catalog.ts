@@ -1,4 +1,5 @@
 import { PayError, type Product } from '../core'
+import { orderErrors } from '../core/order-errors'
 import { maxInvoiceAmount } from '../core/order-rules'
 
 /** A catalog the server asks for prices; the client never sends one. */
@@ -88,9 +89,8 @@ export function toCatalog(products: ProductsOption): ProductCatalog {
 /** Looks a product up for a sale; unknown → 404, inactive or unsound → 409. */
 export async function productForSale(catalog: ProductCatalog, productId: string): Promise<Product> {
   const product = await catalog.get(productId)
-  if (!product) throw new PayError('product_not_found', `No product "${productId}" in the catalog.`)
-  if (product.active === false)
-    throw new PayError('product_unavailable', `Product "${productId}" is not for sale now.`)
+  if (!product) throw orderErrors.productNotFound(productId)
+  if (product.active === false) throw orderErrors.productUnavailable(productId)
   const problems = productProblems(product)
   if (problems.length)
     throw new PayError('internal', `The catalog entry of "${productId}" is invalid: ${problems.join('; ')}`)

@@ -9,7 +9,7 @@ export {
   type FakeScenario,
   type FakeTelegramBridge,
 } from './fake-pay-client'
-export { fakeProducts } from './fake-products'
+export { fakeProducts } from './fake-pay-client/products'
 export {
   darkTheme,
   lightTheme,

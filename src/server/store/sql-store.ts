@@ -1,7 +1,7 @@
 import type { Order, OrderEvent, OrderStatus } from '../../core'
+import { newEventId } from '../../core/ids'
 import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
-import { newEventId } from '../ids'
 import { migrations } from './schema'
 import type { SqlDriver, SqlExecutor } from './sql'
 import {

@@ -1,5 +1,5 @@
-// Time-sortable ids (ULID layout: 48-bit ms time + 80 random bits, Crockford base32), so a list
-// ordered by id is ordered by creation and a cursor is just the last id seen.
+// Time-sortable ids (ULID layout: 48-bit ms time + 80 random bits, Crockford base32), shared by the server and
+// the fake client, so a list ordered by id is ordered by creation and a cursor is just the last id seen.
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 
 let lastTime = 0

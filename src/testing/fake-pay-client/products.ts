@@ -1,5 +1,5 @@
 // The catalog the fake pay client sells by default: the demo shop's products, so stories and tests match the demo.
-import type { Product } from '../core/order'
+import type { Product } from '../../core/order'
 
 /** The demo shop's catalog (examples/products.json). */
 export const fakeProducts: readonly Product[] = [

@@ -1,0 +1,51 @@
+import { type Order, PayError } from '../core'
+import { orderErrors } from '../core/order-errors'
+import { sleep } from '../core/sleep'
+import type { CreateOrderBody } from './input'
+import type { PayStore } from './store/types'
+
+/** How long a request waits for another one holding its Idempotency-Key to make the order. */
+const WAIT_FOR_HOLDER_MS = 10_000
+
+/** The request's fingerprint: the same key with another body is a conflict, not a repeat. */
+export async function requestHash(userId: number, body: CreateOrderBody): Promise<string> {
+  const canonical = JSON.stringify([
+    userId,
+    body.productId,
+    body.quantity,
+    Object.entries(body.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ])
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * Reserves `key` for a new order `orderId`, or finds the order an earlier request with the same key and body
+ * made (`existing`). Another request with this key may be creating its order right now: its result is ours,
+ * waited for. A holder that died mid-creation is taken over after `takeoverAfterMs`.
+ */
+export async function reserveIdempotencyKey(
+  store: PayStore,
+  userId: number,
+  key: string,
+  body: CreateOrderBody,
+  orderId: string,
+  takeoverAfterMs: number,
+): Promise<{ existing?: Order }> {
+  const hash = await requestHash(userId, body)
+  for (const deadline = Date.now() + WAIT_FOR_HOLDER_MS; ; await sleep(100)) {
+    const reservation = await store.reserveIdempotencyKey(userId, key, hash, orderId, takeoverAfterMs)
+    if (reservation.state === 'reserved') return {}
+    if (reservation.requestHash !== hash) throw orderErrors.idempotencyConflict()
+    if (reservation.completed) {
+      const existing = await store.getOrder(reservation.orderId)
+      if (!existing) throw new PayError('internal', 'The order of this Idempotency-Key is missing.')
+      return { existing }
+    }
+    if (Date.now() > deadline)
+      throw new PayError(
+        'idempotency_in_progress',
+        'A request with this Idempotency-Key is still being processed; retry shortly.',
+      )
+  }
+}

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { SqlPayStore } from './sql-store'
+import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
 function pgliteDriver(db: PGlite): SqlDriver {
@@ -13,9 +13,6 @@ function pgliteDriver(db: PGlite): SqlDriver {
   return {
     ...executor(db),
     transaction: (work) => db.transaction((tx) => work(executor(tx))),
-    exec: async (text) => {
-      await db.exec(text)
-    },
     // In process: PGlite delivers NOTIFY to this instance's own listeners after the commit.
     listen: (channel, onPayload) => db.listen(channel, onPayload),
     close: () => db.close(),
@@ -29,5 +26,5 @@ function pgliteDriver(db: PGlite): SqlDriver {
  */
 export function pgliteStore(dir = './.tma-pay'): PayStore {
   const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
-  return new SqlPayStore(PGlite.create(dataDir === 'memory://' ? undefined : dataDir).then(pgliteDriver))
+  return createSqlStore(PGlite.create(dataDir === 'memory://' ? undefined : dataDir).then(pgliteDriver))
 }

@@ -1,6 +1,6 @@
 import postgres from 'postgres'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { SqlPayStore } from './sql-store'
+import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
 export interface PostgresStoreOptions {
@@ -17,9 +17,6 @@ function postgresDriver(sql: postgres.Sql): SqlDriver {
   return {
     ...executor(sql),
     transaction: (work) => sql.begin((tx) => work(executor(tx))) as never,
-    exec: async (text) => {
-      await sql.unsafe(text)
-    },
     async listen(channel, onPayload) {
       // postgres.js keeps one connection for LISTEN and re-listens after a reconnect; a NOTIFY sent
       // while it was down is lost, which is why streams also re-check on their heartbeat.
@@ -36,5 +33,5 @@ export function postgresStore(url: string, options: PostgresStoreOptions = {}): 
     max: options.max ?? 10,
     onnotice: () => {},
   })
-  return new SqlPayStore(postgresDriver(sql))
+  return createSqlStore(postgresDriver(sql))
 }

@@ -5,8 +5,6 @@ export interface SqlExecutor {
 
 export interface SqlDriver extends SqlExecutor {
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>
-  /** Runs several statements (migrations). */
-  exec(text: string): Promise<void>
   /** LISTENs on a channel; resolves once listening, with the way to stop. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>

@@ -1,0 +1,140 @@
+import type { Order } from '../../core'
+import { EXPIRABLE_STATUSES } from '../../core/order-rules'
+import { nextStatus } from '../../core/transitions'
+import { orderFromRow } from './rows'
+import type { SqlDriver } from './sql'
+import { insertEvent, lockOrder } from './timeline'
+import { type EventInput, IdempotencyKeyTakenOver, type ListOrdersFilter, type PayStore } from './types'
+
+const expirableStatuses = EXPIRABLE_STATUSES.map((status) => `'${status}'`).join(', ')
+
+/** Orders: creation, reads and lists, status changes, expiry, and the per-user creation limit. */
+export const orderQueries = (db: SqlDriver) => ({
+  async insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }) {
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `insert into tma_pay_orders (id, user_id, product_id, title, description, photo_url, quantity, amount, currency,
+             status, invoice_url, metadata, subscription, created_at, updated_at, expires_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16)`,
+        [
+          order.id,
+          order.userId,
+          order.productId,
+          order.title,
+          order.description,
+          order.photoUrl ?? null,
+          order.quantity,
+          order.amount,
+          order.currency,
+          order.status,
+          order.invoiceUrl,
+          JSON.stringify(order.metadata),
+          order.subscription ? JSON.stringify(order.subscription) : null,
+          order.createdAt,
+          order.updatedAt,
+          order.expiresAt,
+        ],
+      )
+      await insertEvent(tx, order, event, new Date(order.createdAt))
+      if (idempotency) {
+        const completed = await tx.query(
+          'update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2 and order_id = $3 returning key',
+          [idempotency.userId, idempotency.key, order.id],
+        )
+        // Our reservation went stale and another request took the key over: its order is the one, not ours.
+        if (completed.length === 0) throw new IdempotencyKeyTakenOver(order.id)
+      }
+    })
+  },
+
+  async getOrder(orderId: string) {
+    const [row] = await db.query('select * from tma_pay_orders where id = $1', [orderId])
+    return row ? orderFromRow(row) : undefined
+  },
+
+  async listOrders(filter: ListOrdersFilter) {
+    const where: string[] = []
+    const params: unknown[] = []
+    const add = (clause: string, value: unknown) => {
+      params.push(value)
+      where.push(clause.replace('?', `$${params.length}`))
+    }
+    if (filter.userId !== undefined) add('user_id = ?', filter.userId)
+    if (filter.status) add('status = ?', filter.status)
+    if (filter.createdGte) add('created_at >= ?', filter.createdGte)
+    if (filter.createdLte) add('created_at <= ?', filter.createdLte)
+    const matching = where.length ? `where ${where.join(' and ')}` : ''
+    const [count] = await db.query<{ n: unknown }>(
+      `select count(*) as n from tma_pay_orders ${matching}`,
+      params,
+    )
+    // Ids sort by creation time, so "after this id" in a newest-first list is "id < cursor".
+    if (filter.startingAfter) add('id < ?', filter.startingAfter)
+    const limit = filter.limit ?? 20
+    const rows = await db.query(
+      `select * from tma_pay_orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}`,
+      params,
+    )
+    return {
+      data: rows.slice(0, limit).map(orderFromRow),
+      hasMore: rows.length > limit,
+      totalCount: Number(count?.n ?? 0),
+    }
+  },
+
+  async takeCreationSlot(userId: number, max: number, windowMs: number) {
+    // One statement: the upsert locks the user's row, so concurrent creations queue on it and each sees the
+    // count the one before it left. A window that has passed starts again at 1.
+    const rows = await db.query(
+      `insert into tma_pay_creation_limits as l (user_id, window_start, used) values ($1, now(), 1)
+         on conflict (user_id) do update set
+           window_start = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then now() else l.window_start end,
+           used = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then 1 else l.used + 1 end
+         where l.window_start <= now() - ($3 || ' milliseconds')::interval or l.used < $2
+         returning used`,
+      [userId, max, String(windowMs)],
+    )
+    return rows.length > 0
+  },
+
+  async applyEvent(
+    orderId: string,
+    kind: Parameters<PayStore['applyEvent']>[1],
+    event: EventInput,
+    options: { maxEventsFromSource?: number } = {},
+  ) {
+    return db.transaction(async (tx) => {
+      const order = await lockOrder(tx, orderId)
+      if (!order) return undefined
+      const previous = order.status
+      const next = nextStatus(order.status, kind)
+      if (next === undefined || next === order.status) return { order, changed: false, previous }
+      if (options.maxEventsFromSource !== undefined) {
+        const [row] = await tx.query<{ n: unknown }>(
+          'select count(*) as n from tma_pay_order_events where order_id = $1 and source = $2',
+          [orderId, event.source],
+        )
+        if (Number(row?.n ?? 0) >= options.maxEventsFromSource) return { order, changed: false, previous }
+      }
+      const now = new Date()
+      const refunded = next === 'refunded'
+      const [row] = await tx.query(
+        `update tma_pay_orders set status = $2, updated_at = $3${refunded ? ', refunded_at = $3' : ''} where id = $1 returning *`,
+        [orderId, next, now],
+      )
+      const updated = orderFromRow(row!)
+      await insertEvent(tx, updated, event, now)
+      return { order: updated, changed: true, previous }
+    })
+  },
+
+  async findExpired(before: Date, processingBefore: Date, limit: number) {
+    const rows = await db.query<{ id: string }>(
+      `select id from tma_pay_orders where status in (${expirableStatuses}) and expires_at < $1
+           and (status <> 'processing' or updated_at < $2)
+         order by expires_at limit $3`,
+      [before, processingBefore, limit],
+    )
+    return rows.map((row) => String(row.id))
+  },
+})

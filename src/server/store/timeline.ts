@@ -1,0 +1,25 @@
+import type { Order } from '../../core'
+import { orderFromRow } from './rows'
+import type { SqlExecutor } from './sql'
+import type { EventInput } from './types'
+
+/** The channel every instance LISTENs on; the payload is the changed order's id. */
+export const ORDER_CHANGES_CHANNEL = 'tma_pay_order_changes'
+
+/**
+ * Writes one timeline event with the order as it is after the change, and tells every listening
+ * instance. NOTIFY inside the transaction is delivered on commit, and never for a rolled-back one.
+ */
+export async function insertEvent(tx: SqlExecutor, order: Order, event: EventInput, at: Date) {
+  await tx.query(
+    `insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
+     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb)`,
+    [order.id, at, order.status, event.source, JSON.stringify(event.detail ?? {}), JSON.stringify(order)],
+  )
+  await tx.query('select pg_notify($1, $2)', [ORDER_CHANGES_CHANNEL, order.id])
+}
+
+export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<Order | undefined> {
+  const [row] = await tx.query('select * from tma_pay_orders where id = $1 for update', [orderId])
+  return row ? orderFromRow(row) : undefined
+}

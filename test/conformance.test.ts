@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createTelegramSimulator } from '../src/testing/simulator'
+import { createTelegramSimulator } from 'tma-pay/testing'
 import type { RecordedLine } from '../src/testing/simulator/recorder'
 import { botApiSpec, validateMethodCall, validateObject } from '../src/testing/spec/validate'
 

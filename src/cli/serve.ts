@@ -5,7 +5,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { createPayServer, type PayServer } from '../server/app'
 import { createNotifier } from '../server/notify'
 import type { PayStore } from '../server/store/types'
-import type { TelegramSimulator } from '../testing/simulator'
+import type { TelegramSimulator } from '../testing/simulator/index'
 import { banner } from './banner'
 import { CliError } from './errors'
 import { selfCommand } from './self'
@@ -41,7 +41,7 @@ export async function startServe(
     let sim: TelegramSimulator | undefined
     if (!config.botToken) {
       // Imported only here: a real deployment never loads the simulator.
-      const { createTelegramSimulator } = await import('../testing/simulator')
+      const { createTelegramSimulator } = await import('../testing/simulator/index')
       sim = await createTelegramSimulator({ port: config.simPort, host: config.host })
       cleanups.push(() => sim!.close())
     }

@@ -11,8 +11,8 @@ export type {
   Subscription,
 } from '../core'
 export { formatPrice, labelsFor, type PayLabels, payLabels } from './labels'
-export { PayButton, type PayButtonProduct, type PayButtonProps } from './PayButton'
-export { PayProvider, type PayProviderProps, useCheckout } from './PayProvider'
+export { PayButton, type PayButtonProduct, type PayButtonProps } from './pay-button'
+export { PayProvider, type PayProviderProps, useCheckout } from './pay-provider'
 export {
   type UseOrderOptions,
   type UseProductsOptions,
@@ -21,8 +21,8 @@ export {
   useOrderTimeline,
   useProducts,
 } from './queries'
-export { type OrdersFilters, payKeys } from './queryKeys'
+export { type OrdersFilters, payKeys } from './query-keys'
 export { type MainButtonAdapter, type MainButtonParams, sdkMainButton, useTelegramLanguage } from './telegram'
-export { type UsePaymentOptions, type UsePaymentResult, usePayment } from './usePayment'
-export { type UsePendingPaymentResult, usePendingPayment } from './usePendingPayment'
-export { type UseSubscriptionResult, useSubscription } from './useSubscription'
+export { type UsePaymentOptions, type UsePaymentResult, usePayment } from './use-payment'
+export { type UsePendingPaymentResult, usePendingPayment } from './use-pending-payment'
+export { type UseSubscriptionResult, useSubscription } from './use-subscription'

@@ -3,9 +3,9 @@
 // retrying (network trouble, 5xx), so none of them retries again.
 import type { InfiniteData, UseInfiniteQueryResult, UseQueryResult } from '@tanstack/react-query'
 import { isSettled, type Order, type OrderTimeline, type Page, type PayError, type Product } from '../core'
-import { usePayContext } from './PayProvider'
+import { usePayContext } from './pay-provider'
 import { useEffect, useInfiniteQuery, useQuery, useQueryClient } from './peers'
-import { type OrdersFilters, payKeys } from './queryKeys'
+import { type OrdersFilters, payKeys } from './query-keys'
 
 export interface UseProductsOptions {
   /** Set false to hold the query. Default true. */

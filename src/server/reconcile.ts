@@ -246,4 +246,3 @@ export function createReconciler(deps: ReconcilerDependencies, options: Reconcil
   }
 }
 
-export type Reconciler = ReturnType<typeof createReconciler>

@@ -1,8 +1,8 @@
 export * from './browser'
 export type { InitDataUser, SignInitDataOptions } from './fixtures'
 export { signInitData, testUser } from './fixtures'
-export type { TelegramSimulator, TelegramSimulatorOptions } from './simulator'
-export { createTelegramSimulator } from './simulator'
+export type { TelegramSimulator, TelegramSimulatorOptions } from './simulator/index'
+export { createTelegramSimulator } from './simulator/index'
 export type {
   BotInfo,
   Fault,

@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTelegramSimulator, type TelegramSimulator } from '../../src/testing/simulator'
+import { createTelegramSimulator, type TelegramSimulator } from 'tma-pay/testing'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const chromiumPath = process.env.TMA_PAY_CHROMIUM ?? '/usr/bin/chromium'

@@ -1,7 +1,7 @@
 // The simulator's own API under /sim/, for browsers (the demo's invoice sheet, mockMiniApp) and curl.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { TelegramSimulator } from '../simulator'
 import { corsHeaders, HttpError, readBody, sendJson } from './http'
+import type { TelegramSimulator } from './interface'
 import { SubscriptionRenewalError, UnknownInvoiceError } from './payments'
 import type { Fault } from './types'
 

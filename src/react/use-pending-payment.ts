@@ -1,8 +1,8 @@
 'use client'
 import type { PaymentResult, PaymentState, PendingPayment } from '../core'
-import { usePayContext } from './PayProvider'
+import { usePayContext } from './pay-provider'
 import { useSyncExternalStore } from './peers'
-import { type UsePaymentOptions, usePayment } from './usePayment'
+import { type UsePaymentOptions, usePayment } from './use-payment'
 
 export interface UsePendingPaymentResult {
   /** The payment a closed or reloaded Mini App left open, or null. */

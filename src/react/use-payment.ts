@@ -7,9 +7,9 @@ import {
   type PaymentResult,
   type PaymentState,
 } from '../core'
-import { usePayContext } from './PayProvider'
+import { usePayContext } from './pay-provider'
 import { useEffect, useMemo, useQueryClient, useSyncExternalStore } from './peers'
-import { payKeys } from './queryKeys'
+import { payKeys } from './query-keys'
 import { useLatest } from './use-latest'
 
 export interface UsePaymentOptions {

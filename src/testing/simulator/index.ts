@@ -3,99 +3,20 @@
 // control API under /sim/.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type InitDataUser, signInitData, testUser } from './fixtures'
-import { botApiMethods, canonicalMethodName } from './simulator/bot-api'
-import { BotApiError, type SimulatorContext } from './simulator/context'
-import { handleControlRequest } from './simulator/control-api'
-import { WebhookDelivery } from './simulator/delivery'
-import { corsHeaders, HttpError, readBotApiParams, sendJson } from './simulator/http'
-import { pay, renewSubscription } from './simulator/payments'
-import { createRecorder } from './simulator/recorder'
-import type {
-  BotInfo,
-  Fault,
-  InjectedBotApiError,
-  PayOptions,
-  RecordedCall,
-  RecordedDelivery,
-  SimulatedInvoice,
-  SimulatedPayment,
-  StarTransaction,
-  Update,
-} from './simulator/types'
-import { validateMethodCall, validateObject } from './spec/validate'
+import { signInitData, testUser } from '../fixtures'
+import { validateMethodCall, validateObject } from '../spec/validate'
+import { botApiMethods, canonicalMethodName } from './bot-api'
+import { defaultErrorDescription, makeBotInfo } from './bot-info'
+import { BotApiError, type SimulatorContext } from './context'
+import { handleControlRequest } from './control-api'
+import { WebhookDelivery } from './delivery'
+import { corsHeaders, HttpError, readBotApiParams, sendJson } from './http'
+import type { TelegramSimulator, TelegramSimulatorOptions } from './interface'
+import { pay, renewSubscription } from './payments'
+import { createRecorder } from './recorder'
+import type { RecordedCall, Update } from './types'
 
-export interface TelegramSimulatorOptions {
-  /** Token the fake Bot API accepts. Default '123456789:TEST-simulator-token' (looks like a real one). */
-  botToken?: string
-  /** Default 0: a free port. */
-  port?: number
-  /** Default '127.0.0.1'. */
-  host?: string
-  /** Default 'tma_pay_sim_bot'. */
-  botUsername?: string
-  /** Delays in ms between redeliveries of an update whose webhook call got no 2xx; after the last, Telegram gives
-   * up. Default [200, 1000, 3000, 10000, 30000]. */
-  retryDelaysMs?: number[]
-  /** How long pay() waits for answerPreCheckoutQuery (Telegram: 10 s). Default 10000. */
-  preCheckoutTimeoutMs?: number
-  /**
-   * Payment provider tokens createInvoiceLink accepts for currencies other than XTR; any other token is
-   * answered `400 Bad Request: PAYMENT_PROVIDER_INVALID`, as Telegram does. Default: any token of
-   * BotFather's form, `<provider id>:TEST:<key>` or `<provider id>:LIVE:<key>`.
-   */
-  providerTokens?: readonly string[]
-  /** Validate each incoming call against the spec and answer 400 on a violation. Default true. */
-  strict?: boolean
-  /** If set, append every call and every delivered update as JSON lines to a file in this dir (for the
-   * conformance test). Default process.env.TMA_PAY_RECORD_DIR; false turns recording off. */
-  recordDir?: string | false
-}
-
-export interface TelegramSimulator {
-  /** 'http://127.0.0.1:PORT': pass it as grammY's apiRoot. */
-  readonly url: string
-  readonly botToken: string
-  /** What getMe returns; pass it as grammY's botInfo to skip the getMe call at start. */
-  readonly botInfo: BotInfo
-  readonly calls: readonly RecordedCall[]
-  readonly deliveries: readonly RecordedDelivery[]
-  readonly webhook: { url: string; secretToken?: string } | undefined
-  /** Star transactions Telegram made, oldest first: payments taken (even when their webhook never arrived) and refunds. */
-  readonly transactions: readonly StarTransaction[]
-  readonly invoices: readonly SimulatedInvoice[]
-  /** The JSON-lines file calls and updates are recorded to, if recording. */
-  readonly recordFile: string | undefined
-  /** Plays the user paying an invoice link made by createInvoiceLink. Resolves once the outcome is known and
-   * (when paid) the first delivery of successful_payment is done; await idle() for retries. */
-  pay(invoiceUrlOrSlug: string, options: PayOptions): Promise<SimulatedPayment>
-  /**
-   * Plays Telegram charging the next period of a subscription (by any of its charge ids, or its invoice
-   * payload): a new charge, expiry one period on, `successful_payment` with `is_recurring`. Rejects when the
-   * subscription was canceled (editUserStarSubscription) or a payment of it refunded. Resolves after the
-   * first delivery attempt.
-   */
-  renewSubscription(chargeIdOrInvoicePayload: string): Promise<SimulatedPayment>
-  /** A fault on the next matching update(s): drop it, deliver `count` copies at once, delay it `ms`, or hold it and
-   * deliver it after the next one (reorder). */
-  fault(fault: Fault): void
-  /** The next `times` (default 1) calls to `method` answer with this error instead of running: Telegram having a
-   * bad moment (default 500 'Internal Server Error'), or flood control (429 with retry_after). */
-  failNext(method: string, error?: InjectedBotApiError, times?: number): void
-  /**
-   * Holds the next call to `method` before it runs, until `release()`: `reached` resolves once the call has
-   * arrived. For races with a call in flight (a renewal landing while refundStarPayment is under way).
-   */
-  holdNext(method: string): { reached: Promise<void>; release(): void }
-  /** Delivers an arbitrary update (its update_id assigned) through the same pipeline. In strict mode it must be a
-   * valid Update. Resolves after its first delivery attempt. */
-  sendUpdate(update: object): Promise<void>
-  /** Signed init data for a user of this simulator's bot. */
-  signInitData(userId: number, user?: Partial<InitDataUser>): string
-  /** Resolves when no delivery (or retry) is in flight or scheduled, and no pay() is running. */
-  idle(): Promise<void>
-  close(): Promise<void>
-}
+export type { TelegramSimulator, TelegramSimulatorOptions } from './interface'
 
 const defaultRetryDelaysMs = [200, 1000, 3000, 10000, 30000]
 
@@ -303,34 +224,4 @@ export async function createTelegramSimulator(
     },
   }
   return simulator
-}
-
-function defaultErrorDescription(code: number, retryAfter = 1): string {
-  if (code === 429) return `Too Many Requests: retry after ${retryAfter}`
-  if (code === 400) return 'Bad Request: simulated failure'
-  if (code === 401) return 'Unauthorized'
-  if (code === 403) return 'Forbidden: bot was blocked by the user'
-  if (code === 404) return 'Not Found'
-  if (code === 502) return 'Bad Gateway'
-  return 'Internal Server Error'
-}
-
-function makeBotInfo(botToken: string, username: string): BotInfo {
-  // A bot's id is the number before the colon of its token.
-  const id = Number(botToken.split(':')[0])
-  return {
-    id: Number.isSafeInteger(id) ? id : 123456789,
-    is_bot: true,
-    first_name: 'tma-pay simulator',
-    username,
-    can_join_groups: true,
-    can_read_all_group_messages: false,
-    supports_inline_queries: false,
-    can_connect_to_business: false,
-    has_main_web_app: true,
-    has_topics_enabled: false,
-    allows_users_to_create_topics: false,
-    can_manage_bots: false,
-    supports_join_request_queries: false,
-  }
 }

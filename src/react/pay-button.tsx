@@ -2,13 +2,13 @@
 import type { ReactNode } from 'react'
 import { isPaymentInFlight, type Order, type PayError, type PaymentResult, type Product } from '../core'
 import { formatPrice, labelsFor, type PayLabels } from './labels'
-import { usePayContext } from './PayProvider'
+import { usePayContext } from './pay-provider'
 import { useEffect } from './peers'
 import { useProducts } from './queries'
 import { buttonCss } from './styles'
 import { type MainButtonAdapter, sdkMainButton, useTelegramLanguage } from './telegram'
 import { useLatest } from './use-latest'
-import { usePayment } from './usePayment'
+import { usePayment } from './use-payment'
 
 interface PayButtonBaseProps {
   /** How many to buy; the shown price is multiplied by it. Default 1. */

@@ -1,8 +1,8 @@
 'use client'
 import type { Order, PayError, Subscription } from '../core'
-import { usePayContext } from './PayProvider'
+import { usePayContext } from './pay-provider'
 import { useMutation, useQuery, useQueryClient } from './peers'
-import { payKeys } from './queryKeys'
+import { payKeys } from './query-keys'
 
 export interface UseSubscriptionResult {
   /** The newest paid subscription to the product; `undefined` while loading or when there is none. */

@@ -245,4 +245,3 @@ export function createReconciler(deps: ReconcilerDependencies, options: Reconcil
     },
   }
 }
-

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTelegramSimulator, type TelegramSimulator } from 'tma-pay/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const chromiumPath = process.env.TMA_PAY_CHROMIUM ?? '/usr/bin/chromium'

@@ -6,10 +6,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTelegramSimulator } from 'tma-pay/testing'
+import {
+  botApiSpec,
+  createTelegramSimulator,
+  type RecordedLine,
+  validateMethodCall,
+  validateObject,
+} from 'tma-pay/testing'
 import { describe, expect, it } from 'vitest'
-import type { RecordedLine } from '../src/testing/simulator/recorder'
-import { botApiSpec, validateMethodCall, validateObject } from '../src/testing/spec/validate'
 
 interface Recording {
   where: string

@@ -3,17 +3,15 @@
 import type { Order } from 'tma-pay'
 import { createPayServer, type PayServerOptions } from 'tma-pay/server'
 import { createTelegramSimulator, type TelegramSimulator } from 'tma-pay/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   createTestDatabase,
   eventually,
   type RunningServer,
-  sleep,
-  startServer,
   storeKinds,
-  type TestDatabase,
   testProducts,
   userApi,
+  useStack,
   webhookSecret,
 } from './helpers/stack'
 
@@ -33,26 +31,23 @@ const newUser = () => nextUserId++
 
 describe.each(storeKinds)('other currencies on %s', (kind) => {
   let sim: TelegramSimulator
-  let database: TestDatabase
   let server: RunningServer
   const paid: Order[] = []
 
-  beforeAll(async () => {
-    // Only the shop's own token is a valid provider here, as with a real bot's BotFather setup.
-    sim = await createTelegramSimulator({ retryDelaysMs: [100, 300, 1000], providerTokens: [providerToken] })
-    database = await createTestDatabase(kind)
-    server = await startServer(sim, database.open(), {
+  // Only the shop's own token is a valid provider here, as with a real bot's BotFather setup.
+  useStack(
+    kind,
+    {
       products,
       providerToken,
       adminKey,
       onPaid: (order) => void paid.push(order),
-    })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await sim?.close()
-    await database?.remove()
-  })
+    },
+    (stack) => {
+      ;({ sim, server } = stack)
+    },
+    () => createTelegramSimulator({ retryDelaysMs: [100, 300, 1000], providerTokens: [providerToken] }),
+  )
 
   const invoiceCall = (orderId: string) =>
     sim.calls.find((call) => call.method === 'createInvoiceLink' && call.params.payload === orderId)
@@ -143,7 +138,8 @@ describe.each(storeKinds)('other currencies on %s', (kind) => {
     const current = await api.getOrder(order.id)
     expect(current.status).toBe('failed')
     expect(current.telegramPaymentChargeId).toBeUndefined()
-    await sleep(100)
+    await sim.idle()
+    await server.pay.runBackgroundWork()
     expect(paid.some((p) => p.id === order.id)).toBe(false)
   })
 

@@ -4,17 +4,8 @@
 import fc from 'fast-check'
 import type { Order } from 'tma-pay'
 import type { TelegramSimulator } from 'tma-pay/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createSimulator,
-  createTestDatabase,
-  type RunningServer,
-  startServer,
-  storeKinds,
-  type TestDatabase,
-  testProducts,
-  webhookSecret,
-} from './helpers/stack'
+import { describe, expect, it } from 'vitest'
+import { type RunningServer, storeKinds, testProducts, useStack, webhookSecret } from './helpers/stack'
 
 const seed = Number(process.env.TMA_PAY_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const numRuns = Number(process.env.TMA_PAY_FUZZ_RUNS ?? 3000)
@@ -253,26 +244,22 @@ const request = fc.oneof(
 
 describe.each(storeKinds)('the input edge under generated requests on %s', (kind) => {
   let sim: TelegramSimulator
-  let database: TestDatabase
   let server: RunningServer
   const own = new Map<number, string[]>()
 
-  beforeAll(async () => {
-    sim = await createSimulator()
-    database = await createTestDatabase(kind)
-    server = await startServer(sim, database.open(), {
+  useStack(
+    kind,
+    {
       adminKey,
       products: [...testProducts, subscriptionProduct],
       reconcile: false,
       // The limit itself is tested elsewhere; here every creation should reach Telegram.
       rateLimit: false,
-    })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await sim?.close()
-    await database?.remove()
-  })
+    },
+    (stack) => {
+      ;({ sim, server } = stack)
+    },
+  )
 
   const send = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> }) =>
     server.pay.fetch(

@@ -51,6 +51,8 @@ async function bundlePage(): Promise<{ code: string; inputs: string[] }> {
     metafile: true,
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
+    // The page imports the kit as an app does; in a checkout its entry points are the sources.
+    alias: { 'tma-pay': './src/core/index.ts', 'tma-pay/testing/browser': './src/testing/browser.ts' },
   })
   return { code: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) }
 }

@@ -2,10 +2,8 @@
 // nothing doubled, and a 4xx with a code where the input was bad, before anything irreversible was done.
 import type { Order } from 'tma-pay'
 import type { TelegramSimulator } from 'tma-pay/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  createSimulator,
-  createTestDatabase,
   eventually,
   type RunningServer,
   startServer,
@@ -13,6 +11,7 @@ import {
   type TestDatabase,
   testProducts,
   userApi,
+  useStack,
   webhookSecret,
 } from './helpers/stack'
 
@@ -56,10 +55,9 @@ describe.each(storeKinds)('money safety on %s', (kind) => {
   const log = (level: string) => (message: string, data?: Record<string, unknown>) =>
     void logs.push({ level, message, ...(data ? { data } : {}) })
 
-  beforeAll(async () => {
-    sim = await createSimulator()
-    database = await createTestDatabase(kind)
-    server = await startServer(sim, database.open(), {
+  useStack(
+    kind,
+    {
       adminKey,
       products: [...testProducts, subscriptionProduct, ...bulkProducts],
       rateLimit: { max: 30, windowMs: 60_000 },
@@ -68,13 +66,11 @@ describe.each(storeKinds)('money safety on %s', (kind) => {
       onRefunded: (order) => void refunded.push(order),
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
       reconcile: false,
-    })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await sim?.close()
-    await database?.remove()
-  })
+    },
+    (stack) => {
+      ;({ sim, database, server } = stack)
+    },
+  )
 
   // A second server in a test takes the simulator's webhook; the suite's own server gets it back after.
   const restoreWebhook = () =>

@@ -8,7 +8,6 @@ import {
   createTestDatabase,
   eventually,
   type RunningServer,
-  sleep,
   startServer,
   storeKinds,
   type TestDatabase,
@@ -140,7 +139,6 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     // A second run finds the payment on record.
     expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0, refunded: 0 })
     await server.pay.runBackgroundWork()
-    await sleep(100)
     expect(paidCount(order.id)).toBe(1)
   })
 
@@ -153,7 +151,8 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
 
     expect(await server.pay.reconcile()).toEqual({ checked: 1, applied: 0, refunded: 0 })
     expect(await timeline(api, order.id)).toEqual(['created:server', 'processing:telegram', 'paid:telegram'])
-    await sleep(100)
+    await sim.idle()
+    await server.pay.runBackgroundWork()
     expect(paidCount(order.id)).toBe(1)
   })
 
@@ -269,7 +268,8 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     expect(renewed.subscription?.expiresAt).toBe(
       new Date(renewal.subscriptionExpirationDate! * 1000).toISOString(),
     )
-    await sleep(100)
+    await sim.idle()
+    await server.pay.runBackgroundWork()
     expect(paidCount(order.id)).toBe(1)
   })
 
@@ -296,7 +296,8 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
     await eventually(async () => (await later.getOrder(order.id)).status === 'paid')
     expect(errors.map((error) => error.message)).toContain('reconciliation failed; the next run tries again')
     expect(sim.calls.filter((call) => call.method === 'getStarTransactions').length).toBeGreaterThanOrEqual(2)
-    await sleep(300)
+    await sim.idle()
+    await second.pay.runBackgroundWork()
     expect(paidCount(order.id)).toBe(1)
   })
 })

@@ -2,18 +2,15 @@
 import type { Order } from 'tma-pay'
 import { createPayServer } from 'tma-pay/server'
 import type { TelegramSimulator } from 'tma-pay/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  createSimulator,
   createTestDatabase,
   eventually,
   type RunningServer,
-  sleep,
-  startServer,
   storeKinds,
-  type TestDatabase,
   testProducts,
   userApi,
+  useStack,
   webhookSecret,
 } from './helpers/stack'
 
@@ -23,23 +20,19 @@ const newUser = () => nextUserId++
 
 describe.each(storeKinds)('refunds on %s', (kind) => {
   let sim: TelegramSimulator
-  let database: TestDatabase
   let server: RunningServer
   const refunded: Order[] = []
 
-  beforeAll(async () => {
-    sim = await createSimulator()
-    database = await createTestDatabase(kind)
-    server = await startServer(sim, database.open(), {
+  useStack(
+    kind,
+    {
       adminKey,
       onRefunded: (order) => void refunded.push(order),
-    })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await sim?.close()
-    await database?.remove()
-  })
+    },
+    (stack) => {
+      ;({ sim, server } = stack)
+    },
+  )
 
   const admin = async (method: string, path: string, body?: unknown, key: string | null = adminKey) => {
     const response = await fetch(`${server.url}${path}`, {
@@ -104,7 +97,7 @@ describe.each(storeKinds)('refunds on %s', (kind) => {
             order.telegramPaymentChargeId && delivery.status === 200,
       ),
     ).toBe(true)
-    await sleep(200)
+    await pay().runBackgroundWork()
     expect(refundedCount(order.id)).toBe(1)
     const events = (await api.call('GET', `/orders/${order.id}/timeline`)).body.events as {
       status: string
@@ -185,7 +178,7 @@ describe.each(storeKinds)('refunds on %s', (kind) => {
     expect(refundCalls(order.telegramPaymentChargeId!)).toHaveLength(1)
     await eventually(() => refundedCount(order.id) === 1)
     await sim.idle()
-    await sleep(200)
+    await pay().runBackgroundWork()
     expect(refundedCount(order.id)).toBe(1)
     expect((await timeline(api, order.id)).filter((event) => event.startsWith('refunded:'))).toEqual([
       'refunded:admin',
@@ -237,7 +230,7 @@ describe.each(storeKinds)('refunds on %s', (kind) => {
     const { message_id: _id, ...rest } = message
     await sim.sendUpdate({ message: { message_id: 999_999, ...rest } })
     await sim.idle()
-    await sleep(200)
+    await pay().runBackgroundWork()
     expect(refundedCount(order.id)).toBe(1)
     expect((await timeline(api, order.id)).filter((event) => event.startsWith('refunded:'))).toEqual([
       'refunded:telegram',

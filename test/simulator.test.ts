@@ -4,15 +4,16 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parse, validate } from '@tma.js/init-data-node'
 import { Bot, webhookCallback } from 'grammy'
-import { afterEach, describe, expect, it } from 'vitest'
-import { signInitData, testUser } from '../src/testing/fixtures'
 import {
   createTelegramSimulator,
+  signInitData,
   type TelegramSimulator,
   type TelegramSimulatorOptions,
-} from '../src/testing/simulator'
-import type { Update } from '../src/testing/simulator/types'
-import { validateObject } from '../src/testing/spec/validate'
+  testUser,
+  type Update,
+  validateObject,
+} from 'tma-pay/testing'
+import { afterEach, describe, expect, it } from 'vitest'
 
 interface Received {
   update: Update

@@ -2,18 +2,8 @@
 // same order, and the user's cancel / re-enable through editUserStarSubscription.
 import type { Order, Subscription } from 'tma-pay'
 import type { TelegramSimulator } from 'tma-pay/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createSimulator,
-  createTestDatabase,
-  eventually,
-  type RunningServer,
-  startServer,
-  storeKinds,
-  type TestDatabase,
-  testProducts,
-  userApi,
-} from './helpers/stack'
+import { describe, expect, it } from 'vitest'
+import { eventually, type RunningServer, storeKinds, testProducts, userApi, useStack } from './helpers/stack'
 
 const PERIOD = 2_592_000
 const subscriptionProduct = {
@@ -35,23 +25,19 @@ interface TimelineEvent {
 
 describe.each(storeKinds)('subscriptions on %s', (kind) => {
   let sim: TelegramSimulator
-  let database: TestDatabase
   let server: RunningServer
   const paid: Order[] = []
 
-  beforeAll(async () => {
-    sim = await createSimulator()
-    database = await createTestDatabase(kind)
-    server = await startServer(sim, database.open(), {
+  useStack(
+    kind,
+    {
       products: [...testProducts, subscriptionProduct],
       onPaid: (order) => void paid.push(order),
-    })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await sim?.close()
-    await database?.remove()
-  })
+    },
+    (stack) => {
+      ;({ sim, server } = stack)
+    },
+  )
 
   const subscriptionsOf = async (api: ReturnType<typeof userApi>) => {
     const response = await api.call('GET', '/subscriptions')

@@ -3,6 +3,7 @@ export type { InitDataUser, SignInitDataOptions } from './fixtures'
 export { signInitData, testUser } from './fixtures'
 export type { TelegramSimulator, TelegramSimulatorOptions } from './simulator/index'
 export { createTelegramSimulator } from './simulator/index'
+export type { RecordedLine } from './simulator/recorder'
 export type {
   BotInfo,
   Fault,

@@ -1,8 +1,8 @@
 // A tiny Mini App page for test/mock-mini-app.test.ts, bundled by esbuild for Chromium: mockMiniApp, then the
 // vanilla checkout with its default Telegram bridge (@tma.js/sdk's invoice.openUrl), against the real pay server.
 import { init, mainButton, on, postEvent } from '@tma.js/sdk'
-import { createCheckout, createPayClient } from '../../src/core/index'
-import { type MockInvoiceScript, mockMiniApp } from '../../src/testing/browser'
+import { createCheckout, createPayClient } from 'tma-pay'
+import { type MockInvoiceScript, mockMiniApp } from 'tma-pay/testing/browser'
 
 const query = new URLSearchParams(location.search)
 const mock = await mockMiniApp({

@@ -12,6 +12,7 @@ import {
   postgresStore,
 } from 'tma-pay/server'
 import { createTelegramSimulator, type TelegramSimulator } from 'tma-pay/testing'
+import { afterAll, beforeAll } from 'vitest'
 import { freshPgliteDir, freshPostgresDatabase } from './databases'
 
 export type StoreKind = 'pglite' | 'postgres'
@@ -132,4 +133,38 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export async function createSimulator(): Promise<TelegramSimulator> {
   return createTelegramSimulator({ retryDelaysMs: [100, 300, 1000] })
+}
+
+/** What `useStack` starts for a describe block. */
+export interface Stack {
+  sim: TelegramSimulator
+  database: TestDatabase
+  server: RunningServer
+}
+
+/**
+ * For one describe block: a simulator (or the one `simulator()` makes), a fresh database of `kind` and a pay
+ * server on it, started before its tests and closed after them. `bind` receives them once started.
+ */
+export function useStack(
+  kind: StoreKind,
+  options: Partial<PayServerOptions>,
+  bind: (stack: Stack) => void,
+  simulator: () => Promise<TelegramSimulator> = createSimulator,
+): void {
+  let stack: Partial<Stack> = {}
+  beforeAll(async () => {
+    const sim = await simulator()
+    stack.sim = sim
+    const database = await createTestDatabase(kind)
+    stack.database = database
+    stack.server = await startServer(sim, database.open(), options)
+    bind(stack as Stack)
+  })
+  afterAll(async () => {
+    await stack.server?.close()
+    await stack.sim?.close()
+    await stack.database?.remove()
+    stack = {}
+  })
 }

@@ -2,11 +2,17 @@
 // webhook, the server down past Telegram's retries) in getStarTransactions, and applies them the way the
 // webhook would. Truth 2 of the design: money taken is never lost.
 import type { Api } from 'grammy'
-import type { StarTransaction } from 'grammy/types'
 import type { Logger } from './fulfillment'
+import {
+  type FoundPayment,
+  type FoundRefund,
+  pastLookback,
+  paymentFromTransaction,
+  refundFromTransaction,
+} from './ledger'
 import type { RecordPayment } from './payments'
 import type { Refunds } from './refunds'
-import type { ChargeState, PaymentRecord, PayStore } from './store/types'
+import type { ChargeState, PayStore } from './store/types'
 
 export interface ReconcileOptions {
   /** How often reconciliation runs, in ms (it also runs once at start); `false` runs it only at start and when you call `pay.reconcile()`. Default 60000. */
@@ -36,63 +42,11 @@ export interface ReconcilerDependencies {
   refunds: Refunds
 }
 
-/** A refund in the ledger: an outgoing transaction to a user, with the id of the charge it gave back. */
-interface FoundRefund {
-  chargeId: string
-  invoicePayload: string
-  amount: number
-}
-
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000
 const DEFAULT_PAGE_SIZE = 100
 const DEFAULT_LOOKBACK_MS = 7 * 24 * 3_600_000
 /** grammY waits 500 s for an answer by default; a run should not hold close() that long. */
 const CALL_TIMEOUT_MS = 30_000
-
-/** An incoming payment found in the ledger, with what its subscription expiry is derived from. */
-interface FoundPayment {
-  payment: PaymentRecord
-  /** Unix time of the charge. */
-  date: number
-  subscriptionPeriod?: number
-}
-
-/** An incoming payment by a user for one of the bot's invoices; else undefined. */
-function paymentFromTransaction(transaction: StarTransaction): FoundPayment | undefined {
-  // Refunds are outgoing: they have a receiver, never a source.
-  const source = transaction.source
-  if (source?.type !== 'user' || source.transaction_type !== 'invoice_payment') return undefined
-  if (!source.invoice_payload) return undefined
-  const payment: PaymentRecord = {
-    // "Coincides with SuccessfulPayment.telegram_payment_charge_id for successful incoming payments."
-    telegramPaymentChargeId: transaction.id,
-    invoicePayload: source.invoice_payload,
-    userId: source.user.id,
-    amount: transaction.amount,
-    currency: 'XTR',
-    source: 'reconcile',
-  }
-  if (!source.subscription_period) return { payment, date: transaction.date }
-  return { payment, date: transaction.date, subscriptionPeriod: source.subscription_period }
-}
-
-/** A refund of an invoice payment (same id as the charge, per StarTransaction.id); else undefined. */
-function refundFromTransaction(transaction: StarTransaction): FoundRefund | undefined {
-  const receiver = transaction.receiver
-  if (receiver?.type !== 'user' || receiver.transaction_type !== 'invoice_payment') return undefined
-  if (!receiver.invoice_payload) return undefined
-  return { chargeId: transaction.id, invoicePayload: receiver.invoice_payload, amount: transaction.amount }
-}
-
-/** Whether paging further can only find transactions older than `cutoff` (Unix seconds). */
-function pastLookback(page: StarTransaction[], cutoff: number): boolean {
-  const first = page[0]
-  const last = page.at(-1)
-  if (!first || !last) return true
-  // Telegram answers newest first, although the spec says "chronological order": a page that runs
-  // oldest first gives no such bound, so paging then goes on to the end.
-  return first.date >= last.date && last.date < cutoff
-}
 
 export function createReconciler(deps: ReconcilerDependencies, options: ReconcileOptions = {}) {
   const { store, logger } = deps

@@ -13,6 +13,7 @@ export {
   type PayClient,
   type PayClientOptions,
   type RequestOptions,
+  type WatchOrderOptions,
 } from './client'
 export { isPayError, PayError, type PayErrorBody, type PayErrorCode, payErrorFromBody } from './errors'
 export type {
@@ -29,6 +30,7 @@ export type {
   Subscription,
   TimelineSource,
 } from './order'
+export { ORDER_STATUSES } from './order'
 export { isPaymentInFlight, type PaymentResult, type PaymentState, type PaymentStatus } from './payment-state'
 export {
   createPendingPaymentStore,

@@ -15,6 +15,7 @@ export { PayButton, type PayButtonProduct, type PayButtonProps } from './pay-but
 export { PayProvider, type PayProviderProps, useCheckout } from './pay-provider'
 export {
   type UseOrderOptions,
+  type UseOrderTimelineOptions,
   type UseProductsOptions,
   useOrder,
   useOrders,

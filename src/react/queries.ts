@@ -88,15 +88,21 @@ export function useOrders(
   })
 }
 
+export interface UseOrderTimelineOptions {
+  /** Set false to hold the query (e.g. until its panel opens). Default true. */
+  enabled?: boolean
+}
+
 /** Every change of an order (`GET /orders/:id/timeline`); refetched when a payment of it settles. */
 export function useOrderTimeline(
   orderId: string | null | undefined,
+  { enabled = true }: UseOrderTimelineOptions = {},
 ): UseQueryResult<OrderTimeline, PayError> {
   const { checkout } = usePayContext('useOrderTimeline()')
   return useQuery({
     queryKey: payKeys.timeline(orderId ?? ''),
     retry: false,
     queryFn: ({ signal }) => checkout.client.getTimeline(orderId!, { signal }),
-    enabled: !!orderId,
+    enabled: enabled && !!orderId,
   })
 }

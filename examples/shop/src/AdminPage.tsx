@@ -6,23 +6,12 @@ import {
   useQueryClient,
 } from '@tanstack/react-query'
 import { type FormEvent, useMemo, useState } from 'react'
-import type { Order, OrderStatus, Page, PayError } from 'tma-pay'
+import { ORDER_STATUSES, type Order, type OrderStatus, type Page, type PayError } from 'tma-pay'
 import { formatPrice, payKeys } from 'tma-pay/react'
 import { type AdminApi, adminKeys, createAdminApi, storeAdminKey, storedAdminKey } from './admin-api'
 import { sourceText } from './OrderDetails'
 import { StarsChart } from './StarsChart'
 import { StatusBadge } from './StatusBadge'
-
-const statuses: OrderStatus[] = [
-  'created',
-  'pending',
-  'processing',
-  'paid',
-  'failed',
-  'cancelled',
-  'expired',
-  'refunded',
-]
 
 const when = (at: string | undefined) => (at ? new Date(at).toLocaleString() : undefined)
 
@@ -160,7 +149,7 @@ function AdminOrders({ api, adminKey }: { api: AdminApi; adminKey: string }) {
             onChange={(event) => setStatus((event.target.value || undefined) as OrderStatus | undefined)}
           >
             <option value="">all</option>
-            {statuses.map((value) => (
+            {ORDER_STATUSES.map((value) => (
               <option key={value} value={value}>
                 {value}
               </option>

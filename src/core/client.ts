@@ -78,17 +78,14 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID()
 }
 
-// startingAfter → starting_after, and so on: the server's query names are the params in snake case.
-function toQuery(params: ListOrdersParams): string {
+// `/orders` with its query. startingAfter → starting_after, and so on: the server's query names are the
+// params in snake case.
+function ordersPath(params: ListOrdersParams): string {
   const query = new URLSearchParams()
   for (const [name, value] of Object.entries(params))
-    if (value !== undefined)
-      query.set(
-        name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
-        value,
-      )
+    if (value !== undefined) query.set(name.replace(/[A-Z]/g, '_$&').toLowerCase(), value)
   const text = `${query}`
-  return text && `?${text}`
+  return text ? `/orders?${text}` : '/orders'
 }
 
 /** Creates the typed client of the pay server's HTTP API. */
@@ -106,7 +103,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
     body?: object,
   ) => {
     const initData = typeof options.initData === 'function' ? options.initData() : options.initData
-    return (options.fetch ?? globalThis.fetch)(baseUrl + path, {
+    return (options.fetch ?? fetch)(baseUrl + path, {
       method: body && 'POST',
       headers: {
         ...headers,
@@ -169,7 +166,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
     createOrder: (input, opts) =>
       request('/orders', opts, input, { 'idempotency-key': opts?.idempotencyKey ?? newIdempotencyKey() }),
     getOrder: (orderId, opts) => request(orderPath(orderId), opts),
-    listOrders: (params = {}, opts) => request(`/orders${toQuery(params)}`, opts),
+    listOrders: (params = {}, opts) => request(ordersPath(params), opts),
     getTimeline: (orderId, opts) => request(orderPath(orderId, '/timeline'), opts),
     reportClientStatus: (orderId, status, opts) =>
       request(orderPath(orderId, '/client-status'), opts, { status }),
@@ -218,7 +215,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
             buffer = buffer.replace(/.*\n\n/s, '')
           }
         } catch {
-          if (signal?.aborted) throw signal.reason
+          // Broken or stalled; an abort is thrown by the sleep below, with the signal's reason.
         } finally {
           clearTimeout(timer)
         }

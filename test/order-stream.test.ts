@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { createPayClient, type Order, type OrderStatus, type PayError } from 'tma-pay'
 import { pgliteStore } from 'tma-pay/server'
 import type { TelegramSimulator } from 'tma-pay/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { freshPostgresDatabase } from './helpers/databases'
 import {
   createSimulator,
@@ -212,6 +212,60 @@ describe.each(storeKinds)('order stream on %s', (kind) => {
     expect(statuses).toEqual(['created', 'pending', 'processing', 'paid'])
     expect(lastEventIds[0]).toBeNull()
     expect(lastEventIds[1]).toMatch(/^\d+$/)
+  })
+
+  it('watchOrder follows an order whose metadata holds U+2028, U+2029 and other awkward text, on the stream alone', async () => {
+    const userId = newUser()
+    const requests: string[] = []
+    const countingFetch: typeof fetch = (input, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`)
+      return fetch(input, init)
+    }
+    const client = createPayClient({
+      baseUrl: server.url,
+      initData: sim.signInitData(userId),
+      fetch: countingFetch,
+    })
+    // JSON.stringify leaves U+2028 and U+2029 raw, and a regex `.` stops at them (issue 9). The rest breaks
+    // naive SSE or JSON handling in other ways: CR and LF, escapes, SSE syntax inside a value, astral
+    // characters, a BOM and noncharacters. \u0000 is left out: PostgreSQL cannot store it.
+    const metadata = {
+      lineSeparator: 'before\u2028after',
+      paragraphSeparator: 'before\u2029after',
+      'key\u2028with\u2029separators': '\u2029\u2028',
+      carriageReturns: 'a\rb\r\nc\n\rd\r',
+      sseLookalike: 'x\n\nid: 999\nevent: order\ndata: {"status":"paid"}\n\n: comment\r\n',
+      quotes: `"double" 'single' \`back\``,
+      backslashes: '\\ \\\\ \\n \\u2028 \\"',
+      emoji: '🧙‍♂️💳⭐️🇺🇦',
+      astral: '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𠜎 \u{10FFFF}',
+      controls: '\u0001\u001f\u007f\u0085\u00a0',
+      specials: '\ufeff\ufffe\uffff\ufffd',
+    }
+    const order = await client.createOrder({ productId: 'magic-book', metadata })
+    expect(order.metadata).toEqual(metadata)
+    const abort = new AbortController()
+    onTestFinished(() => abort.abort())
+    const seen: Order[] = []
+    const watching = client.watchOrder(order.id, (changed) => seen.push(changed), { signal: abort.signal })
+    // Awaited below; this keeps a failure before then from also reporting an unhandled rejection.
+    watching.catch(() => {})
+    // A new stream starts with the order as it is; a parser that cannot read the event never shows it.
+    await expect
+      .poll(() => seen.map((changed) => changed.status), { timeout: 10_000, interval: 20 })
+      .toEqual(['created'])
+    await client.reportClientStatus(order.id, 'pending')
+    expect((await sim.pay(order.invoiceUrl, { userId })).outcome).toBe('paid')
+    const settled = await watching
+    expect(seen.map((changed) => changed.status)).toEqual(['created', 'pending', 'processing', 'paid'])
+    for (const changed of seen) expect(changed.metadata).toEqual(metadata)
+    expect(settled).toEqual(seen.at(-1))
+    // Every change came over the one stream: no reconnect, no poll of GET /orders/:id.
+    expect(requests).toEqual([
+      'POST /orders',
+      `GET /orders/${order.id}/stream`,
+      `POST /orders/${order.id}/client-status`,
+    ])
   })
 
   it('watchOrder polls when there is no stream, rejects on a 4xx, and keeps trying through network trouble', async () => {

@@ -78,17 +78,14 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID()
 }
 
-// startingAfter → starting_after, and so on: the server's query names are the params in snake case.
-function toQuery(params: ListOrdersParams): string {
+// `/orders` with its query. startingAfter → starting_after, and so on: the server's query names are the
+// params in snake case.
+function ordersPath(params: ListOrdersParams): string {
   const query = new URLSearchParams()
   for (const [name, value] of Object.entries(params))
-    if (value !== undefined)
-      query.set(
-        name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`),
-        value,
-      )
+    if (value !== undefined) query.set(name.replace(/[A-Z]/g, '_$&').toLowerCase(), value)
   const text = `${query}`
-  return text && `?${text}`
+  return text ? `/orders?${text}` : '/orders'
 }
 
 /** Creates the typed client of the pay server's HTTP API. */
@@ -106,7 +103,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
     body?: object,
   ) => {
     const initData = typeof options.initData === 'function' ? options.initData() : options.initData
-    return (options.fetch ?? globalThis.fetch)(baseUrl + path, {
+    return (options.fetch ?? fetch)(baseUrl + path, {
       method: body && 'POST',
       headers: {
         ...headers,
@@ -169,7 +166,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
     createOrder: (input, opts) =>
       request('/orders', opts, input, { 'idempotency-key': opts?.idempotencyKey ?? newIdempotencyKey() }),
     getOrder: (orderId, opts) => request(orderPath(orderId), opts),
-    listOrders: (params = {}, opts) => request(`/orders${toQuery(params)}`, opts),
+    listOrders: (params = {}, opts) => request(ordersPath(params), opts),
     getTimeline: (orderId, opts) => request(orderPath(orderId, '/timeline'), opts),
     reportClientStatus: (orderId, status, opts) =>
       request(orderPath(orderId, '/client-status'), opts, { status }),
@@ -203,22 +200,36 @@ export function createPayClient(options: PayClientOptions): PayClient {
           // Any refusal (an older server without streams, a proxy) leaves polling to find out more.
           if (!response.ok) break
           const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
-          let buffer = ''
+          // Read as the SSE spec says, not as our server happens to write: lines end at CRLF, LF or CR,
+          // never at U+2028 or U+2029 (JSON leaves them raw, and a regex `.` stops at them). A CR that ends
+          // a chunk waits for the next, as it may be half a CRLF; one that ends the stream ends nothing,
+          // and its event comes again after the reconnect. The rest is a line still arriving.
+          let rest = ''
+          // The fields of the event being read. Its id counts once the event is dispatched at a blank line,
+          // so a resume never skips an order that was cut off half-way.
+          let event: Record<string, string> = {}
           for (let read = await reader.read(); !read.done; read = await reader.read()) {
             rearm()
-            // Whole events end with a blank line; our server's own format (heartbeat comments and the
-            // `retry:` line match nothing). What follows the last blank line may be half an event, kept.
-            buffer += read.value
-            for (const [, id, data] of buffer.matchAll(/^id: (\d+)\nevent: order\ndata: (.+)\n\n/gm)) {
-              lastEventId = id!
-              failures = 0
-              const order = JSON.parse(data!)
-              if (show(order)) return order
+            const lines = (rest + read.value).split(/\r?\n|\r(?!$)/)
+            rest = lines.pop()!
+            for (const line of lines) {
+              // `field: value` with one space dropped, or a bare `field`; comments have no field name.
+              const [field, value = ''] = line.split(/: ?(.*)/s)
+              if (line) event[field!] = field === 'data' ? `${event.data ?? ''}${value}\n` : value
+              else {
+                lastEventId = event.id ?? lastEventId
+                // An event with no data is not dispatched; JSON ignores the LF that ends the data.
+                if (event.data && event.event === 'order') {
+                  failures = 0
+                  const order = JSON.parse(event.data)
+                  if (show(order)) return order
+                }
+                event = {}
+              }
             }
-            buffer = buffer.replace(/.*\n\n/s, '')
           }
         } catch {
-          if (signal?.aborted) throw signal.reason
+          // Broken or stalled; an abort is thrown by the sleep below, with the signal's reason.
         } finally {
           clearTimeout(timer)
         }

@@ -3,7 +3,14 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { type CSSProperties, type ReactNode, useEffect, useState, useSyncExternalStore } from 'react'
 import { type Checkout, createCheckout, type PayClient, PayError } from 'tma-pay'
-import { type MainButtonAdapter, type MainButtonParams, type PayLabels, PayProvider } from 'tma-pay/react'
+import {
+  type MainButtonAdapter,
+  type MainButtonParams,
+  type PayLabels,
+  PayProvider,
+  ruLabels,
+  zhLabels,
+} from 'tma-pay/react'
 import { createFakePayClient, type FakePayClient, type FakePayClientOptions } from 'tma-pay/testing'
 
 /** Storage kept in memory, so a story never sees another story's pending payment (localStorage is shared). */
@@ -96,7 +103,12 @@ export function PayKit({ fake, storage, language, labels, children }: PayKitProp
   const [checkout] = useState(() => fakeCheckout(fake, storage))
   return (
     <QueryClientProvider client={queryClient}>
-      <PayProvider checkout={checkout} {...(language && { language })} {...(labels && { labels })}>
+      <PayProvider
+        checkout={checkout}
+        translations={{ ru: ruLabels, zh: zhLabels }}
+        {...(language && { language })}
+        {...(labels && { labels })}
+      >
         {children}
       </PayProvider>
     </QueryClientProvider>

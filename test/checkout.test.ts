@@ -3,6 +3,7 @@ import {
   createCheckout,
   createPayClient,
   type InvoiceOutcome,
+  liveOrderStream,
   type PaymentState,
   type TelegramBridge,
 } from 'tma-pay'
@@ -58,7 +59,11 @@ describe('createCheckout', () => {
       },
       notify: (type) => void haptics.push(type),
     }
-    const client = createPayClient({ baseUrl: server.url, initData: sim.signInitData(userId) })
+    const client = createPayClient({
+      baseUrl: server.url,
+      initData: sim.signInitData(userId),
+      orderStream: liveOrderStream,
+    })
     const make = () => createCheckout({ client, storage, telegram, pollInitialMs: 20, pollMaxMs: 100 })
     return { userId, haptics, opened, storage, client, make, checkout: make() }
   }

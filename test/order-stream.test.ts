@@ -2,7 +2,7 @@
 // client's watchOrder, and across two `tma-pay serve` processes sharing one PostgreSQL.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { createPayClient, type Order, type OrderStatus, type PayError } from 'tma-pay'
+import { createPayClient, liveOrderStream, type Order, type OrderStatus, type PayError } from 'tma-pay'
 import { pgliteStore } from 'tma-pay/server'
 import type { TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
@@ -198,6 +198,7 @@ describe.each(storeKinds)('order stream on %s', (kind) => {
     }
     const client = createPayClient({
       baseUrl: server.url,
+      orderStream: liveOrderStream,
       initData: api.initData,
       fetch: flakyFetch,
       retryDelayMs: 20,
@@ -223,6 +224,7 @@ describe.each(storeKinds)('order stream on %s', (kind) => {
     }
     const client = createPayClient({
       baseUrl: server.url,
+      orderStream: liveOrderStream,
       initData: sim.signInitData(userId),
       fetch: countingFetch,
     })
@@ -278,7 +280,12 @@ describe.each(storeKinds)('order stream on %s', (kind) => {
       requests.push(path)
       return path.endsWith('/stream') ? new Response('no', { status: 502 }) : fetch(input, init)
     }
-    const polling = createPayClient({ baseUrl: server.url, initData: api.initData, fetch: noStream })
+    const polling = createPayClient({
+      baseUrl: server.url,
+      initData: api.initData,
+      fetch: noStream,
+      orderStream: liveOrderStream,
+    })
     const statuses: OrderStatus[] = []
     const watching = polling.watchOrder(order.id, (changed) => statuses.push(changed.status), {
       pollInitialMs: 50,
@@ -455,7 +462,11 @@ describe('order stream across two tma-pay serve processes', () => {
     const userId = newUser()
     const onFirst = userApi(sim, first!, userId)
     const order = await onFirst.createOrder('magic-book')
-    const client = createPayClient({ baseUrl: second!, initData: onFirst.initData })
+    const client = createPayClient({
+      baseUrl: second!,
+      initData: onFirst.initData,
+      orderStream: liveOrderStream,
+    })
     const statuses: OrderStatus[] = []
     const watching = client.watchOrder(order.id, (changed) => statuses.push(changed.status))
     await eventually(() => statuses.length === 1)

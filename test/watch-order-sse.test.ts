@@ -2,7 +2,7 @@
 // the test controls) sends orders whose metadata hold every code point JSON can carry, in the forms the SSE
 // spec allows (CR, LF and CRLF line ends, comments, `retry:` lines, fields in any order, data split over
 // lines, events that are not orders), cut into chunks at awkward places and broken off mid-way.
-import { createPayClient, type Order } from 'tma-pay'
+import { createPayClient, liveOrderStream, type Order } from 'tma-pay'
 import { describe, expect, it } from 'vitest'
 
 type Ending = '\n' | '\r\n' | '\r'
@@ -80,7 +80,12 @@ function scriptedServer(plan: (lastEventId: string | null, connection: number) =
 
 /** Watches ord_1 to the end; each order shown comes with the connection it arrived on (1, 2, …). */
 async function watch(server: ReturnType<typeof scriptedServer>) {
-  const client = createPayClient({ baseUrl: 'https://shop.test/pay', fetch: server.fetch, retryDelayMs: 0 })
+  const client = createPayClient({
+    baseUrl: 'https://shop.test/pay',
+    fetch: server.fetch,
+    retryDelayMs: 0,
+    orderStream: liveOrderStream,
+  })
   const shown: { order: Order; connection: number }[] = []
   const settled = await client.watchOrder('ord_1', (changed) =>
     shown.push({ order: changed, connection: server.lastEventIds.length }),

@@ -1,7 +1,7 @@
 // The browser side of the live bench, bundled by esbuild into the page the bench serves. It watches an order
 // the way a Mini App does, through tma-pay's own client, and says when it first saw the order paid, on the
 // page's clock (performance.timeOrigin + performance.now(), sub-ms; the bench maps it onto its own clock).
-import { createPayClient, isSettled, type Order } from '../../src/core/index'
+import { createPayClient, isSettled, liveOrderStream, type Order } from '../../src/core/index'
 
 export type WatchMode = 'live' | 'poll'
 
@@ -41,7 +41,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 window.benchNow = now
 
 window.watch = async (orderId, initData, mode, boundMs) => {
-  const client = createPayClient({ baseUrl: '/api/pay', initData })
+  const client = createPayClient({ baseUrl: '/api/pay', initData, orderStream: liveOrderStream })
   const signal = AbortSignal.timeout(boundMs)
   const result: WatchResult = { answers: 0 }
   const seen = (order: Order) => {

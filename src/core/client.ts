@@ -28,7 +28,24 @@ export interface PayClientOptions {
   retryDelayMs?: number
   /** Per-request timeout in ms; a live order stream with no byte (not even a heartbeat) for twice this is reopened. Default 15000. */
   timeoutMs?: number
+  /**
+   * Follows orders over the server's live stream (`GET /orders/:id/stream`) while watching them: pass
+   * `liveOrderStream` from `tma-pay`. A separate import, so an app that polls does not ship it. Default: none
+   * (`watchOrder` polls with backoff).
+   */
+  orderStream?: OrderStreamReader
 }
+
+/**
+ * Reads an order's live stream until the order settles, reopening it when it breaks; resolves with the settled
+ * order, or undefined when no stream can be had (then `watchOrder` polls). `open` opens the stream after the
+ * last event seen; `show` shows an order and says whether it is settled.
+ */
+export type OrderStreamReader = (
+  open: (lastEventId: string, stalled: AbortSignal) => Promise<Response>,
+  show: (order: Order) => boolean,
+  options: { signal?: AbortSignal; retries: number; retryDelayMs: number; stallMs: number },
+) => Promise<Order | undefined>
 
 export interface CreateOrderOptions {
   /** Makes the creation safe to repeat: the same key returns the same order. Default: a new random key. */
@@ -41,7 +58,7 @@ export interface RequestOptions {
 }
 
 export interface WatchOrderOptions extends RequestOptions {
-  /** Use the live stream; false polls from the start. Default true. */
+  /** Use the live stream, if the client has a reader for it (`orderStream`); false polls from the start. Default true. */
   live?: boolean
   /** First delay between polls, in ms; it grows by half on each poll up to `pollMaxMs`. Default 1000. */
   pollInitialMs?: number
@@ -64,10 +81,10 @@ export interface PayClient {
   /** Turns a subscription's renewals off (`true`) or back on (`POST /orders/:id/subscription`); the updated order. */
   setSubscriptionCanceled(orderId: string, canceled: boolean, options?: RequestOptions): Promise<Order>
   /**
-   * Watches an order until it settles and resolves with it. Over the live stream
-   * (`GET /orders/:id/stream`), `onOrder` gets the order now and on every change, once each and in
-   * order, across reconnects (`Last-Event-ID`). When no stream can be had (refused, `retries` broken
-   * connections, no byte for twice `timeoutMs`), it polls `GET /orders/:id` with backoff instead. Rejects on
+   * Watches an order until it settles and resolves with it. With `orderStream: liveOrderStream`, over the live
+   * stream (`GET /orders/:id/stream`): `onOrder` gets the order now and on every change, once each and in
+   * order, across reconnects (`Last-Event-ID`). Without one, or when no stream can be had (refused, `retries`
+   * broken connections, no byte for twice `timeoutMs`), it polls `GET /orders/:id` with backoff. Rejects on
    * a 4xx (the order is not the user's, or gone) or an abort.
    */
   watchOrder(orderId: string, onOrder: (order: Order) => void, options?: WatchOrderOptions): Promise<Order>
@@ -174,68 +191,26 @@ export function createPayClient(options: PayClientOptions): PayClient {
     setSubscriptionCanceled: (orderId, canceled, opts) =>
       request(orderPath(orderId, '/subscription'), opts, { canceled }),
     async watchOrder(orderId, onOrder, { signal, live = true, pollInitialMs = 1000, pollMaxMs = 5000 } = {}) {
-      let lastEventId = ''
       // Shows an order; true once it is settled.
       const show = (order: Order) => {
         onOrder(order)
         return isSettled(order.status)
       }
-      // The live stream while it works: a dropped connection is resumed after the last event seen.
-      for (let failures = live ? 0 : retries; failures < retries; ) {
-        // No byte for twice timeoutMs (the server's heartbeat comes every 10 s by default): the stream is stuck.
-        const stalled = new AbortController()
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const rearm = () => {
-          clearTimeout(timer)
-          timer = setTimeout(() => stalled.abort(), 2 * timeoutMs)
-        }
-        try {
-          rearm()
-          const response = await send(
-            orderPath(orderId, '/stream'),
-            stalled.signal,
-            signal,
-            lastEventId ? { 'last-event-id': lastEventId } : {},
-          )
-          // Any refusal (an older server without streams, a proxy) leaves polling to find out more.
-          if (!response.ok) break
-          const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
-          // Read as the SSE spec says, not as our server happens to write: lines end at CRLF, LF or CR,
-          // never at U+2028 or U+2029 (JSON leaves them raw, and a regex `.` stops at them). A CR that ends
-          // a chunk waits for the next, as it may be half a CRLF; one that ends the stream ends nothing,
-          // and its event comes again after the reconnect. The rest is a line still arriving.
-          let rest = ''
-          // The fields of the event being read. Its id counts once the event is dispatched at a blank line,
-          // so a resume never skips an order that was cut off half-way.
-          let event: Record<string, string> = {}
-          for (let read = await reader.read(); !read.done; read = await reader.read()) {
-            rearm()
-            const lines = (rest + read.value).split(/\r?\n|\r(?!$)/)
-            rest = lines.pop()!
-            for (const line of lines) {
-              // `field: value` with one space dropped, or a bare `field`; comments have no field name.
-              const [field, value = ''] = line.split(/: ?(.*)/s)
-              if (line) event[field!] = field === 'data' ? `${event.data ?? ''}${value}\n` : value
-              else {
-                lastEventId = event.id ?? lastEventId
-                // An event with no data is not dispatched; JSON ignores the LF that ends the data.
-                if (event.data && event.event === 'order') {
-                  failures = 0
-                  const order = JSON.parse(event.data)
-                  if (show(order)) return order
-                }
-                event = {}
-              }
-            }
-          }
-        } catch {
-          // Broken or stalled; an abort is thrown by the sleep below, with the signal's reason.
-        } finally {
-          clearTimeout(timer)
-        }
-        // Ended before the order settled, or broke: try again a little later.
-        await sleep(retryDelayMs * 2 ** failures++, signal)
-      }
+      // The live stream, when the app brought a reader for it (`orderStream: liveOrderStream`).
+      const streamed =
+        live &&
+        (await options.orderStream?.(
+          (lastEventId, stalled) =>
+            send(
+              orderPath(orderId, '/stream'),
+              stalled,
+              signal,
+              lastEventId ? { 'last-event-id': lastEventId } : {},
+            ),
+          show,
+          { signal, retries, retryDelayMs, stallMs: 2 * timeoutMs },
+        ))
+      if (streamed) return streamed
       // No stream to be had: poll with backoff. Network trouble means asking again later; a 4xx ends it.
       for (let delay = pollInitialMs; ; delay = Math.min(pollMaxMs, delay * 1.5)) {
         await sleep(delay, signal)

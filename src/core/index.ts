@@ -10,15 +10,19 @@ export {
   type CreateOrderOptions,
   createPayClient,
   newIdempotencyKey,
+  type OrderStreamReader,
   type PayClient,
   type PayClientOptions,
   type RequestOptions,
   type WatchOrderOptions,
 } from './client'
 export { isPayError, PayError, type PayErrorBody, type PayErrorCode, payErrorFromBody } from './errors'
+export { liveOrderStream } from './live-order-stream'
 export type {
   ClientInvoiceStatus,
   CreateOrderInput,
+  Entitlement,
+  EntitlementEvent,
   ListOrdersParams,
   Order,
   OrderEvent,
@@ -27,6 +31,7 @@ export type {
   OrderTimeline,
   Page,
   Product,
+  ProductKind,
   Subscription,
   TimelineSource,
 } from './order'

@@ -10,7 +10,16 @@ export type {
   Product,
   Subscription,
 } from '../core'
-export { formatPrice, labelsFor, type PayLabels, payLabels } from './labels'
+export {
+  enLabels,
+  formatPrice,
+  labelsFor,
+  type PayLabels,
+  type PayTranslations,
+  payLabels,
+  ruLabels,
+  zhLabels,
+} from './labels'
 export { PayButton, type PayButtonProduct, type PayButtonProps } from './pay-button'
 export { PayProvider, type PayProviderProps, useCheckout } from './pay-provider'
 export {

@@ -15,46 +15,60 @@ export interface PayLabels {
   retry: string
 }
 
-/** The built-in labels, by language code. */
-export const payLabels: Record<'en' | 'ru' | 'zh', PayLabels> = {
-  en: {
-    pay: 'Pay {price}',
-    creating: 'Creating order…',
-    awaitingPayment: 'Waiting for payment…',
-    confirming: 'Confirming payment…',
-    paid: 'Paid',
-    cancelled: 'Payment cancelled',
-    failed: 'Payment failed',
-    expired: 'Payment expired',
-    retry: 'Try again',
-  },
-  ru: {
-    pay: 'Оплатить {price}',
-    creating: 'Создаём заказ…',
-    awaitingPayment: 'Ожидаем оплату…',
-    confirming: 'Проверяем оплату…',
-    paid: 'Оплачено',
-    cancelled: 'Оплата отменена',
-    failed: 'Оплата не прошла',
-    expired: 'Срок оплаты истёк',
-    retry: 'Повторить',
-  },
-  zh: {
-    pay: '支付 {price}',
-    creating: '创建订单…',
-    awaitingPayment: '等待付款…',
-    confirming: '确认付款…',
-    paid: '已支付',
-    cancelled: '付款已取消',
-    failed: '付款失败',
-    expired: '付款已过期',
-    retry: '重试',
-  },
+/** English: PayButton's own labels. */
+export const enLabels: PayLabels = {
+  pay: 'Pay {price}',
+  creating: 'Creating order…',
+  awaitingPayment: 'Waiting for payment…',
+  confirming: 'Confirming payment…',
+  paid: 'Paid',
+  cancelled: 'Payment cancelled',
+  failed: 'Payment failed',
+  expired: 'Payment expired',
+  retry: 'Try again',
 }
 
-/** The built-in labels for a language code ('ru', 'zh-hans', 'en-US'...); English when there are none. */
-export function labelsFor(language: string | undefined): PayLabels {
-  return payLabels[language?.slice(0, 2).toLowerCase() as 'en'] ?? payLabels.en
+/** Russian, for `<PayProvider translations={{ ru: ruLabels }}>`. */
+export const ruLabels: PayLabels = {
+  pay: 'Оплатить {price}',
+  creating: 'Создаём заказ…',
+  awaitingPayment: 'Ожидаем оплату…',
+  confirming: 'Проверяем оплату…',
+  paid: 'Оплачено',
+  cancelled: 'Оплата отменена',
+  failed: 'Оплата не прошла',
+  expired: 'Срок оплаты истёк',
+  retry: 'Повторить',
+}
+
+/** Chinese, for `<PayProvider translations={{ zh: zhLabels }}>`. */
+export const zhLabels: PayLabels = {
+  pay: '支付 {price}',
+  creating: '创建订单…',
+  awaitingPayment: '等待付款…',
+  confirming: '确认付款…',
+  paid: '已支付',
+  cancelled: '付款已取消',
+  failed: '付款失败',
+  expired: '付款已过期',
+  retry: '重试',
+}
+
+/**
+ * Every built-in table, by language code. Importing it ships all three; pass only the ones the app needs
+ * to `<PayProvider translations>`.
+ */
+export const payLabels: Record<'en' | 'ru' | 'zh', PayLabels> = { en: enLabels, ru: ruLabels, zh: zhLabels }
+
+/** Labels in other languages than English, by language code: `{ ru: ruLabels }`. */
+export type PayTranslations = Record<string, Partial<PayLabels>>
+
+/**
+ * The labels for a language code ('ru', 'zh-hans', 'en-US'...) from `translations` (by its first two letters),
+ * over English, which stands in for whatever a translation leaves out.
+ */
+export function labelsFor(language: string | undefined, translations: PayTranslations = {}): PayLabels {
+  return { ...enLabels, ...translations[language?.slice(0, 2).toLowerCase() ?? ''] }
 }
 
 /** A price as PayButton shows it: '⭐ 50' for Telegram Stars, the local currency format otherwise. */

@@ -65,7 +65,7 @@ export function PayButton(props: PayButtonProps) {
   const telegramLanguage = useTelegramLanguage()
   // labelsFor and formatPrice read no language as English.
   const language = context.language ?? telegramLanguage
-  const labels = { ...labelsFor(language), ...context.labels, ...props.labels }
+  const labels = { ...labelsFor(language, context.translations), ...context.labels, ...props.labels }
   const productId = product?.id ?? props.productId!
   const catalog = useProducts({ enabled: !product })
   const priced = product ?? catalog.data?.find((item) => item.id === productId)

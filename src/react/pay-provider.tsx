@@ -1,13 +1,14 @@
 'use client'
 import type { ReactNode } from 'react'
 import { type Checkout, createCheckout, type PayClient } from '../core'
-import type { PayLabels } from './labels'
+import type { PayLabels, PayTranslations } from './labels'
 import { createContext, QueryClientContext, useContext, useMemo, useState } from './peers'
 
 export interface PayContextValue {
   checkout: Checkout
   language?: string
   labels?: Partial<PayLabels>
+  translations?: PayTranslations
 }
 
 export const PayContext = createContext<PayContextValue | null>(null)
@@ -28,7 +29,12 @@ interface PayProviderBaseProps {
   /** Overrides of the built-in labels, for every PayButton inside. Default: none (the built-in ones). */
   labels?: Partial<PayLabels>
   /**
-   * Language of the built-in labels: 'en', 'ru' or 'zh' (others fall back to English).
+   * Labels in other languages, by language code: `{ ru: ruLabels, zh: zhLabels }` (each a separate import, so
+   * an app ships only the languages it uses). PayButton picks the user's. Default: none (English).
+   */
+  translations?: PayTranslations
+  /**
+   * The user's language, which picks from `translations` (others fall back to English).
    * Default: the Telegram user's `language_code` from init data, else 'en'.
    */
   language?: string
@@ -50,13 +56,23 @@ export type PayProviderProps = PayProviderBaseProps &
   )
 
 /** Gives the hooks and PayButton below it their checkout. Needs a QueryClientProvider above it. */
-export function PayProvider({ client, checkout, labels, language, children }: PayProviderProps) {
+export function PayProvider({
+  client,
+  checkout,
+  labels,
+  translations,
+  language,
+  children,
+}: PayProviderProps) {
   if (!useContext(QueryClientContext))
     throw new Error('<PayProvider> must be used inside <QueryClientProvider client={queryClient}>.')
   // One checkout for the provider's life: it owns the pending-payment store and every payment under way,
   // which a re-render with a new (inline) client object must not reset. A `checkout` prop always wins.
   const [own] = useState(() => checkout ?? createCheckout({ client: client! }))
   const made = checkout ?? own
-  const value = useMemo(() => ({ checkout: made, labels, language }), [made, labels, language])
+  const value = useMemo(
+    () => ({ checkout: made, labels, translations, language }),
+    [made, labels, translations, language],
+  )
   return <PayContext.Provider value={value}>{children}</PayContext.Provider>
 }

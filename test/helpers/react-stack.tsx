@@ -12,10 +12,11 @@ import {
   createCheckout,
   createPayClient,
   type InvoiceOutcome,
+  liveOrderStream,
   type Product,
   type TelegramBridge,
 } from 'tma-pay'
-import { PayProvider, type PayProviderProps } from 'tma-pay/react'
+import { PayProvider, type PayProviderProps, ruLabels, zhLabels } from 'tma-pay/react'
 import { signInitData, testUser } from 'tma-pay/testing'
 import { expect } from 'vitest'
 
@@ -116,6 +117,7 @@ export function createUser(stack: Stack, options: UserOptions = {}) {
   const fresh = signInitData({ botToken: stack.botToken, user: testUser(userId) })
   const client = createPayClient({
     baseUrl: stack.url,
+    orderStream: liveOrderStream,
     initData: options.initData ?? (() => fresh),
     fetch: (input, init) => {
       const url = new URL(String(input))
@@ -153,6 +155,9 @@ export const never = <T,>() => new Promise<T>(() => {})
 export const ordersOf = async (user: ReturnType<typeof createUser>) =>
   (await user.client.listOrders()).totalCount
 
+// The languages the test apps ship, as an app passes them to PayProvider.
+const translations = { ru: ruLabels, zh: zhLabels }
+
 /** The providers a Mini App wraps its tree in. */
 export function Providers({
   checkout,
@@ -166,7 +171,7 @@ export function Providers({
   const [own] = useState(() => new QueryClient())
   return (
     <QueryClientProvider client={queryClient ?? own}>
-      <PayProvider checkout={checkout} {...rest}>
+      <PayProvider checkout={checkout} translations={translations} {...rest}>
         {children}
       </PayProvider>
     </QueryClientProvider>

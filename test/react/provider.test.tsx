@@ -7,12 +7,14 @@ import { createCheckout, createPayClient } from 'tma-pay'
 import {
   PayButton,
   PayProvider,
+  ruLabels,
   useOrder,
   useOrders,
   useOrderTimeline,
   usePayment,
   usePendingPayment,
   useProducts,
+  zhLabels,
 } from 'tma-pay/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
@@ -22,7 +24,7 @@ const product = { id: 'magic-book', amount: 50 }
 function Wrapper({ children, language }: { children?: ReactNode; language?: string }) {
   return (
     <QueryClientProvider client={new QueryClient()}>
-      <PayProvider client={client} language={language}>
+      <PayProvider client={client} language={language} translations={{ ru: ruLabels, zh: zhLabels }}>
         {children}
       </PayProvider>
     </QueryClientProvider>

@@ -3,7 +3,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { renderToString } from 'react-dom/server'
 import { createPayClient } from 'tma-pay'
-import { PayButton, PayProvider } from 'tma-pay/react'
+import { PayButton, PayProvider, ruLabels } from 'tma-pay/react'
 import { describe, expect, it, vi } from 'vitest'
 
 describe('server rendering', () => {
@@ -15,7 +15,7 @@ describe('server rendering', () => {
     const client = createPayClient({ baseUrl: 'https://shop.example/api/pay', fetch })
     const html = renderToString(
       <QueryClientProvider client={new QueryClient()}>
-        <PayProvider client={client} language="ru">
+        <PayProvider client={client} language="ru" translations={{ ru: ruLabels }}>
           <main>
             <PayButton product={{ id: 'magic-book', amount: 50 }} />
             <PayButton productId="gem" />

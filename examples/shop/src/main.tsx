@@ -9,14 +9,17 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { init, initData, isTMA, miniApp, themeParams } from '@tma.js/sdk'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { createPayClient, type PayClient } from 'tma-pay'
-import { PayProvider } from 'tma-pay/react'
+import { createPayClient, liveOrderStream, type PayClient } from 'tma-pay'
+import { PayProvider, ruLabels, zhLabels } from 'tma-pay/react'
 import { AdminPage } from './AdminPage'
 import { App } from './App'
 import { createShopMainButton, type ShopMainButton } from './main-button'
 import { adminHref, parseRoute } from './route'
 import { initialTheme, type ShopTheme } from './theme'
 import './shop.css'
+
+// The shop speaks English, Russian and Chinese; PayButton picks the user's language from these.
+const translations = { ru: ruLabels, zh: zhLabels }
 
 interface ShopConfig {
   /** Where the Telegram simulator runs; null with a real bot. */
@@ -69,7 +72,7 @@ if (config.realTelegram && !inTelegram && parseRoute(location.hash).page === 'ad
   root.render(
     <StrictMode>
       <QueryClientProvider client={new QueryClient()}>
-        <PayProvider client={shop.client}>
+        <PayProvider client={shop.client} translations={translations}>
           <App
             userName={shop.userName}
             initialTheme={shop.theme}
@@ -99,7 +102,11 @@ function telegramShop(config: ShopConfig): Shop {
   const user = initData.user()
   return {
     // A function: the SDK's value is read at each request.
-    client: createPayClient({ baseUrl: config.basePath, initData: () => initData.raw() }),
+    client: createPayClient({
+      baseUrl: config.basePath,
+      initData: () => initData.raw(),
+      orderStream: liveOrderStream,
+    }),
     userName: user?.first_name ?? (user ? `user ${user.id}` : 'there'),
     theme: themeParams.isDark() ? 'dark' : 'light',
     // Telegram owns the theme; the shop only follows it (App hides its toggle).
@@ -126,7 +133,11 @@ async function simulatedShop(config: ShopConfig): Promise<Shop> {
   init()
   initData.restore()
   return {
-    client: createPayClient({ baseUrl: config.basePath, initData: mock.initData }),
+    client: createPayClient({
+      baseUrl: config.basePath,
+      initData: mock.initData,
+      orderStream: liveOrderStream,
+    }),
     userName: mock.user.firstName ?? `user ${mock.user.id}`,
     theme,
     setTheme: mock.setTheme,

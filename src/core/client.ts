@@ -2,6 +2,7 @@ import { PayError, payErrorFromBody } from './errors'
 import type {
   ClientInvoiceStatus,
   CreateOrderInput,
+  Entitlement,
   ListOrdersParams,
   Order,
   OrderTimeline,
@@ -76,6 +77,8 @@ export interface PayClient {
   getTimeline(orderId: string, options?: RequestOptions): Promise<OrderTimeline>
   /** Records what `invoice_closed` said. A hint only: the server decides what the order is. */
   reportClientStatus(orderId: string, status: ClientInvoiceStatus, options?: RequestOptions): Promise<Order>
+  /** What the user owns (`GET /entitlements`): non-consumables, passes and subscriptions, ended ones inactive. */
+  listEntitlements(options?: RequestOptions): Promise<Entitlement[]>
   /** The user's paid subscriptions (`GET /subscriptions`), newest first. */
   listSubscriptions(options?: RequestOptions): Promise<Subscription[]>
   /** Turns a subscription's renewals off (`true`) or back on (`POST /orders/:id/subscription`); the updated order. */
@@ -187,6 +190,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
     getTimeline: (orderId, opts) => request(orderPath(orderId, '/timeline'), opts),
     reportClientStatus: (orderId, status, opts) =>
       request(orderPath(orderId, '/client-status'), opts, { status }),
+    listEntitlements: async (opts) => (await request<{ data: Entitlement[] }>('/entitlements', opts)).data,
     listSubscriptions: async (opts) => (await request<{ data: Subscription[] }>('/subscriptions', opts)).data,
     setSubscriptionCanceled: (orderId, canceled, opts) =>
       request(orderPath(orderId, '/subscription'), opts, { canceled }),

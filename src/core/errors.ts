@@ -10,6 +10,7 @@ export type PayErrorCode =
   | 'payload_too_large'
   | 'idempotency_conflict'
   | 'idempotency_in_progress'
+  | 'already_owned'
   | 'invalid_state'
   | 'rate_limited'
   | 'telegram_error'

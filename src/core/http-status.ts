@@ -13,6 +13,7 @@ export const httpStatusByCode: Record<PayErrorCode, number> = {
   payload_too_large: 413,
   idempotency_conflict: 409,
   idempotency_in_progress: 409,
+  already_owned: 409,
   invalid_state: 409,
   rate_limited: 429,
   telegram_error: 502,

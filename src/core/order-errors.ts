@@ -18,6 +18,10 @@ export const orderErrors = {
       'idempotency_conflict',
       'This Idempotency-Key was used with another request body; use a new key for a new order.',
     ),
+  alreadyOwned: (productId: string, orderId: string | undefined) =>
+    new PayError('already_owned', `You own "${productId}" already: it is bought once.`, {
+      details: { productId, ...(orderId ? { orderId } : {}) },
+    }),
   notASubscription: (orderId: string, status: string) =>
     new PayError(
       'invalid_state',

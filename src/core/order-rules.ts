@@ -1,4 +1,4 @@
-import type { ClientInvoiceStatus, Order, OrderStatus, Product, Subscription } from './order'
+import type { ClientInvoiceStatus, Order, OrderStatus, Product, ProductKind, Subscription } from './order'
 import type { OrderEventKind } from './transitions'
 
 // Rules of the order model that the server and the fake client (tma-pay/testing) both apply. Nothing here is
@@ -37,6 +37,29 @@ export const MAX_STARS_INVOICE_AMOUNT = 100_000
 /** The largest total one invoice may have in `currency` (minor units; Stars for XTR). */
 export const maxInvoiceAmount = (currency: string): number =>
   currency === 'XTR' ? MAX_STARS_INVOICE_AMOUNT : MAX_INVOICE_AMOUNT
+
+/** What buying the product gives: its `kind`, else a subscription with `subscriptionPeriod`, else a consumable. */
+export const kindOf = (product: Pick<Product, 'kind' | 'subscriptionPeriod'>): ProductKind =>
+  product.kind ?? (product.subscriptionPeriod ? 'subscription' : 'consumable')
+
+/**
+ * A pass after `seconds` more of it are bought (or granted) at `now`: a pass that still runs is extended from its
+ * end, one that ran out (or never was) starts again now. Times in ms.
+ */
+export function extendPass(
+  current: { active: boolean; grantedAt: string; expiresAt?: string } | undefined,
+  seconds: number,
+  now: number,
+): { grantedAt: number; expiresAt: number; extended: boolean } {
+  const running = !!current?.active && current.expiresAt !== undefined
+  return running
+    ? {
+        grantedAt: Date.parse(current!.grantedAt),
+        expiresAt: Date.parse(current!.expiresAt!) + seconds * 1000,
+        extended: true,
+      }
+    : { grantedAt: now, expiresAt: now + seconds * 1000, extended: false }
+}
 
 /** The most units of a product one order may buy. */
 export const maxQuantityOf = (product: Product): number => product.maxQuantity ?? 1

@@ -62,6 +62,11 @@ export interface Order {
   metadata: Record<string, string>
   /** Kept for refunds. */
   telegramPaymentChargeId?: string
+  /**
+   * A non-consumable paid while another order of the user's already owned it (two devices in a race): the id
+   * of that order. The payment is kept (paid), gives nothing new, and may be refunded automatically.
+   */
+  duplicateOf?: string
   subscription?: OrderSubscription
   createdAt: string
   updatedAt: string
@@ -97,12 +102,51 @@ export interface Product {
   /** Defaults to `XTR` (Telegram Stars). */
   currency?: string
   photoUrl?: string
+  /**
+   * What buying it gives: `consumable` (bought again and again; nothing kept), `non-consumable` (once per user,
+   * owned until refunded), `pass` (access for `durationSeconds`, extended by each purchase while active) or
+   * `subscription` (access Telegram renews). Default 'subscription' with `subscriptionPeriod`, else 'consumable'.
+   */
+  kind?: ProductKind
+  /** How long a `pass` gives access, in seconds, per unit bought. Passes only. */
+  durationSeconds?: number
   /** Makes the product a Stars subscription renewed every `subscriptionPeriod` seconds (2592000). */
   subscriptionPeriod?: number
-  /** Highest quantity one order may buy. Default 1. */
+  /** Highest quantity one order may buy (at most 1 for non-consumables and subscriptions). Default 1. */
   maxQuantity?: number
   /** `false` stops new sales and refuses pre-checkout for open orders. Default true. */
   active?: boolean
+}
+
+/** What buying a product gives (see `Product.kind`). */
+export type ProductKind = 'consumable' | 'non-consumable' | 'pass' | 'subscription'
+
+/** Something a user owns (`GET /entitlements`): a non-consumable, a pass or a subscription. */
+export interface Entitlement {
+  productId: string
+  kind: Exclude<ProductKind, 'consumable'>
+  /** Owned now: not refunded or revoked, and (passes, subscriptions) not expired. */
+  active: boolean
+  /** The order that paid for it (the latest, for a pass); absent for one an admin granted. */
+  orderId?: string
+  /** When it was granted, or (a pass bought again after it ran out) granted again. */
+  grantedAt: string
+  /** When access ends: passes and subscriptions. */
+  expiresAt?: string
+}
+
+/** One change of a user's entitlement, as the shop owner's timeline shows it. */
+export interface EntitlementEvent {
+  at: string
+  /** `granted` (again), `extended` (a pass bought or granted while active), `shortened` (a pass's period refunded), `revoked`. */
+  action: 'granted' | 'extended' | 'shortened' | 'revoked'
+  source: TimelineSource
+  /** The order that paid for it (or was refunded); absent for the shop owner's own grants and revocations. */
+  orderId?: string
+  /** A pass's seconds granted or taken off. */
+  seconds?: number
+  /** `reason` and `by` for the shop owner's changes. */
+  detail: Record<string, unknown>
 }
 
 export interface ListOrdersParams {

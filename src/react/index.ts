@@ -1,6 +1,7 @@
 'use client'
 export type {
   Checkout,
+  Entitlement,
   Order,
   PayError,
   PayInput,
@@ -33,6 +34,12 @@ export {
 } from './queries'
 export { type OrdersFilters, payKeys } from './query-keys'
 export { type MainButtonAdapter, type MainButtonParams, sdkMainButton, useTelegramLanguage } from './telegram'
+export {
+  type UseEntitlementResult,
+  type UseEntitlementsOptions,
+  useEntitlement,
+  useEntitlements,
+} from './use-entitlements'
 export { type UsePaymentOptions, type UsePaymentResult, usePayment } from './use-payment'
 export { type UsePendingPaymentResult, usePendingPayment } from './use-pending-payment'
 export { type UseSubscriptionResult, useSubscription } from './use-subscription'

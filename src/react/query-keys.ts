@@ -13,6 +13,8 @@ export const payKeys = {
   orders: (filters: OrdersFilters = {}) => ['tma-pay', 'orders', filters] as const,
   /** The user's subscriptions: a list of orders too, so whatever refreshes the lists (a settled payment) refreshes it. */
   subscriptions: () => ['tma-pay', 'orders', 'subscriptions'] as const,
+  /** What the user owns: under the lists too, so a settled payment refreshes it. */
+  entitlements: () => ['tma-pay', 'orders', 'entitlements'] as const,
   order: (orderId: string) => ['tma-pay', 'order', orderId] as const,
   timeline: (orderId: string) => ['tma-pay', 'order', orderId, 'timeline'] as const,
 }

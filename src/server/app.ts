@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { PayError } from '../core'
+import { type Order, PayError } from '../core'
 import { authenticateInitData, type TelegramUser } from './auth'
 import { toCatalog } from './catalog'
 import { errorResponse } from './errors'
@@ -84,7 +84,13 @@ export function createPayServer(options: PayServerOptions): PayServer {
 
   const fulfillment = createFulfillmentWorker(
     store,
-    { onPaid: options.onPaid, onRefunded: options.onRefunded },
+    {
+      onPaid: options.onPaid,
+      onRefunded: options.onRefunded,
+      ...(options.refundDuplicatePurchases
+        ? { onDuplicate: (order: Order) => refunds.refundDuplicate(order) }
+        : {}),
+    },
     logger,
     options.fulfillment,
   )

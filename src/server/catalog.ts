@@ -1,6 +1,6 @@
 import { PayError, type Product } from '../core'
 import { orderErrors } from '../core/order-errors'
-import { maxInvoiceAmount } from '../core/order-rules'
+import { kindOf, maxInvoiceAmount } from '../core/order-rules'
 
 /** A catalog the server asks for prices; the client never sends one. */
 export interface ProductCatalog {
@@ -50,6 +50,7 @@ export function productProblems(product: Product): string[] {
     (!Number.isSafeInteger(product.maxQuantity) || product.maxQuantity < 1)
   )
     problems.push(`${where}: maxQuantity must be a positive integer`)
+  problems.push(...kindProblems(product, where))
   if (product?.subscriptionPeriod !== undefined) {
     if (product.subscriptionPeriod !== STARS_SUBSCRIPTION_PERIOD)
       problems.push(
@@ -62,6 +63,36 @@ export function productProblems(product: Product): string[] {
   }
   return problems
 }
+
+const KINDS = ['consumable', 'non-consumable', 'pass', 'subscription']
+
+/** What a product's kind asks of its other fields. */
+function kindProblems(product: Product, where: string): string[] {
+  if (product?.kind !== undefined && !KINDS.includes(product.kind))
+    return [`${where}: kind must be one of ${KINDS.join(', ')}`]
+  const kind = kindOf(product ?? {})
+  const problems: string[] = []
+  const { durationSeconds, maxQuantity = 1, subscriptionPeriod } = product ?? {}
+  if (kind === 'pass') {
+    if (!Number.isSafeInteger(durationSeconds) || durationSeconds! < 60)
+      problems.push(
+        `${where}: a pass needs durationSeconds, a whole number of seconds (60 or more) of access per unit`,
+      )
+  } else if (durationSeconds !== undefined)
+    problems.push(`${where}: durationSeconds is for passes only (kind "pass"); this product is a ${kind}`)
+  if ((kind === 'non-consumable' || kind === 'subscription') && maxQuantity > 1)
+    problems.push(`${where}: a ${kind} is bought once: maxQuantity must be 1 (or left out)`)
+  if (kind === 'subscription' && subscriptionPeriod === undefined)
+    problems.push(`${where}: a subscription needs subscriptionPeriod (2592000)`)
+  if (kind !== 'subscription' && subscriptionPeriod !== undefined)
+    problems.push(
+      `${where}: subscriptionPeriod makes a subscription; leave kind out or set it to "subscription"`,
+    )
+  return problems
+}
+
+/** The product as the server sells it: its `kind` spelled out. */
+export const withKind = (product: Product): Product => ({ ...product, kind: kindOf(product) })
 
 /** Turns any ProductsOption into a ProductCatalog, checking static lists once up front. */
 export function toCatalog(products: ProductsOption): ProductCatalog {

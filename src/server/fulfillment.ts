@@ -4,7 +4,7 @@ import type { OutboxJob, PayStore } from './store/types'
 /** Passed to `onPaid`/`onRefunded`: the same `eventId` on every attempt, so a handler can dedupe. */
 export interface FulfillmentContext {
   eventId: string
-  type: OutboxJob['type']
+  type: 'order.paid' | 'order.refunded'
   /** 1 on the first call, 2 on the first retry, ... */
   attempt: number
 }
@@ -33,7 +33,12 @@ export interface Logger {
  */
 export function createFulfillmentWorker(
   store: PayStore,
-  handlers: { onPaid?: FulfillmentHandler; onRefunded?: FulfillmentHandler },
+  handlers: {
+    onPaid?: FulfillmentHandler
+    onRefunded?: FulfillmentHandler
+    /** A duplicate purchase (a non-consumable paid while owned): tma-pay's own, to refund it if asked to. */
+    onDuplicate?: (order: Order) => Promise<void>
+  },
   logger: Logger,
   options: FulfillmentOptions = {},
 ) {
@@ -57,10 +62,14 @@ export function createFulfillmentWorker(
   }
 
   async function runJob(job: OutboxJob) {
-    const handler = job.type === 'order.paid' ? handlers.onPaid : handlers.onRefunded
     const order = await store.getOrder(job.orderId)
     try {
-      if (order && handler) await handler(order, { eventId: job.id, type: job.type, attempt: job.attempts })
+      if (job.type === 'order.duplicate') {
+        if (order) await handlers.onDuplicate?.(order)
+      } else {
+        const handler = job.type === 'order.paid' ? handlers.onPaid : handlers.onRefunded
+        if (order && handler) await handler(order, { eventId: job.id, type: job.type, attempt: job.attempts })
+      }
       await store.completeOutboxJob(job.id)
     } catch (error) {
       const retryInMs = Math.min(retryMaxMs, retryBaseMs * 2 ** (job.attempts - 1))

@@ -20,6 +20,12 @@ export interface PayServerOptions {
   onPaid?: FulfillmentHandler
   /** Runs once per refunded order, retried like `onPaid`. Default: none. */
   onRefunded?: FulfillmentHandler
+  /**
+   * Refunds a duplicate purchase at once: a non-consumable paid on a second device while the first one's payment
+   * already made it owned. Either way such an order stays on record, flagged (`duplicateOf`) on its timeline and
+   * in the admin list, and runs no `onPaid`. Default false (the shop owner refunds it from the admin list).
+   */
+  refundDuplicatePurchases?: boolean
   /** Bot API base URL: Telegram's test environment, a self-hosted Bot API server, or the simulator. Default `https://api.telegram.org`. */
   apiRoot?: string
   /** The bot as getMe returns it; given, the server never calls getMe. Default: fetched on the first update. */

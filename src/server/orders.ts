@@ -6,6 +6,7 @@ import {
   CLIENT_STATUS_EVENTS,
   EXPIRABLE_STATUSES,
   expiryDeadline,
+  kindOf,
   maxInvoiceAmount,
   maxQuantityOf,
   newOrder,
@@ -14,7 +15,7 @@ import type { TelegramUser } from './auth'
 import { type ProductCatalog, productForSale } from './catalog'
 import { reserveIdempotencyKey } from './idempotency'
 import type { CreateOrderBody } from './input'
-import { IdempotencyKeyTakenOver, type PayStore } from './store/types'
+import { IdempotencyKeyTakenOver, type PayStore, type PurchaseTerms } from './store/types'
 
 export interface OrderServiceOptions {
   store: PayStore
@@ -39,6 +40,12 @@ export type MakeInvoice = (
   quantity: number,
   amount: number,
 ) => Promise<string>
+
+/** What an order of `quantity` units of `product` sells: its kind, and a pass's access time. */
+const termsOf = (product: Product, quantity: number): PurchaseTerms => {
+  const kind = kindOf(product)
+  return kind === 'pass' ? { kind, accessSeconds: (product.durationSeconds ?? 0) * quantity } : { kind }
+}
 
 /** Client hints (`invoice_closed` reports) kept on one order's timeline; later ones are not written. */
 export const MAX_CLIENT_EVENTS_PER_ORDER = 50
@@ -121,6 +128,16 @@ export function createOrderService(options: OrderServiceOptions) {
       if (existing) return { order: await expireIfDue(existing), created: false }
     }
     try {
+      if (kindOf(product) === 'non-consumable') {
+        // Bought once: an owner gets 409 before Telegram is asked, and a second device the order still open.
+        const owned = await store.getEntitlement(user.id, product.id)
+        if (owned?.active) throw orderErrors.alreadyOwned(product.id, owned.orderId)
+        const open = await store.findOpenOrder(user.id, product.id)
+        if (open && !isPastDeadline(open)) {
+          if (idempotencyKey) await store.releaseIdempotencyKey(user.id, idempotencyKey, orderId)
+          return { order: open, created: false }
+        }
+      }
       await takeCreationSlot(user.id)
       const invoiceUrl = await makeInvoice(orderId, product, body.quantity, amount)
       const order = newOrder(product, {
@@ -134,7 +151,10 @@ export function createOrderService(options: OrderServiceOptions) {
       await store.insertOrder(
         order,
         { source: 'server', detail: { invoiceUrl } },
-        idempotencyKey ? { userId: user.id, key: idempotencyKey } : undefined,
+        {
+          ...(idempotencyKey ? { idempotency: { userId: user.id, key: idempotencyKey } } : {}),
+          terms: termsOf(product, body.quantity),
+        },
       )
       return { order, created: true }
     } catch (error) {

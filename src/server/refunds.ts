@@ -37,82 +37,94 @@ export function createRefunds({ store, telegram, logger, onRefundApplied }: Refu
     return result
   }
 
+  /**
+   * Refunds the current charge of a paid Stars order through `refundStarPayment`, then records it. A claim on
+   * the order's row makes concurrent refunds of one order call Telegram once: the others get `invalid_state`.
+   * Telegram refusing leaves the order paid. A renewal that lands meanwhile stays paid: the order is refunded
+   * only if the refunded charge is still its current one.
+   */
+  async function refundOrder(orderId: string, request: RefundRequest = {}): Promise<Order> {
+    const claim = await store.claimRefund(orderId, REFUND_LEASE_MS)
+    if (!claim) throw noOrder(orderId)
+    const { order } = claim
+    const details = { status: order.status }
+    if (claim.state === 'refunded')
+      throw new PayError('invalid_state', `Order ${orderId} is already refunded.`, { details })
+    if (claim.state === 'not_paid')
+      throw new PayError(
+        'invalid_state',
+        `Order ${orderId} is ${order.status}: only a paid order can be refunded.`,
+        { details },
+      )
+    if (claim.state === 'in_progress')
+      throw new PayError('invalid_state', `A refund of order ${orderId} is already in progress.`, {
+        details: { ...details, refunding: true },
+      })
+    const chargeId = order.telegramPaymentChargeId
+    if (order.currency !== 'XTR' || !chargeId) {
+      await store.releaseRefund(orderId)
+      throw new PayError(
+        'invalid_state',
+        `Order ${orderId} was paid in ${order.currency}: only Stars payments are refunded here (refund it with the provider).`,
+        { details },
+      )
+    }
+    const detail = {
+      telegramPaymentChargeId: chargeId,
+      amount: order.amount,
+      ...(request.by ? { by: request.by } : {}),
+      ...(request.reason ? { reason: request.reason } : {}),
+    }
+    try {
+      // Bounded well inside the claim's lease, so no second request can start while this one waits.
+      await telegram().refundStarPayment(
+        order.userId,
+        chargeId,
+        AbortSignal.timeout(REFUND_LEASE_MS / 2) as Parameters<Api['refundStarPayment']>[2],
+      )
+    } catch (cause) {
+      if (cause instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(cause.description)) {
+        // Refunded in Telegram already (elsewhere, or by a request that died before writing it down).
+        await apply(orderId, chargeId, {
+          source: 'admin',
+          detail: { ...detail, alreadyRefundedInTelegram: true },
+        })
+        throw new PayError('invalid_state', `Order ${orderId} is already refunded (Telegram says so).`, {
+          details: { status: 'refunded' },
+        })
+      }
+      await store.releaseRefund(orderId)
+      throw new PayError('telegram_error', 'Telegram did not refund the payment; the order stays paid.', {
+        cause,
+        details: { description: cause instanceof Error ? cause.message : String(cause) },
+      })
+    }
+    const result = await apply(orderId, chargeId, { source: 'admin', detail })
+    if (!result) throw noOrder(orderId)
+    if (result.outcome === 'charge_refunded')
+      logger.warn(
+        'a renewal landed while its order was being refunded: the older charge is refunded, the order stays paid',
+        {
+          orderId,
+          refundedChargeId: chargeId,
+          orderChargeId: result.order.telegramPaymentChargeId,
+        },
+      )
+    // Also when unchanged: Telegram's refunded_payment for this very refund was written first.
+    return result.order
+  }
+
   return {
-    /**
-     * Refunds the current charge of a paid Stars order through `refundStarPayment`, then records it. A claim on
-     * the order's row makes concurrent refunds of one order call Telegram once: the others get `invalid_state`.
-     * Telegram refusing leaves the order paid. A renewal that lands meanwhile stays paid: the order is refunded
-     * only if the refunded charge is still its current one.
-     */
-    async refundOrder(orderId: string, request: RefundRequest = {}): Promise<Order> {
-      const claim = await store.claimRefund(orderId, REFUND_LEASE_MS)
-      if (!claim) throw noOrder(orderId)
-      const { order } = claim
-      const details = { status: order.status }
-      if (claim.state === 'refunded')
-        throw new PayError('invalid_state', `Order ${orderId} is already refunded.`, { details })
-      if (claim.state === 'not_paid')
-        throw new PayError(
-          'invalid_state',
-          `Order ${orderId} is ${order.status}: only a paid order can be refunded.`,
-          { details },
-        )
-      if (claim.state === 'in_progress')
-        throw new PayError('invalid_state', `A refund of order ${orderId} is already in progress.`, {
-          details: { ...details, refunding: true },
-        })
-      const chargeId = order.telegramPaymentChargeId
-      if (order.currency !== 'XTR' || !chargeId) {
-        await store.releaseRefund(orderId)
-        throw new PayError(
-          'invalid_state',
-          `Order ${orderId} was paid in ${order.currency}: only Stars payments are refunded here (refund it with the provider).`,
-          { details },
-        )
-      }
-      const detail = {
-        telegramPaymentChargeId: chargeId,
-        amount: order.amount,
-        ...(request.by ? { by: request.by } : {}),
-        ...(request.reason ? { reason: request.reason } : {}),
-      }
+    refundOrder,
+
+    /** Refunds a duplicate purchase (see `refundDuplicatePurchases`); one refunded already is left as it is. */
+    async refundDuplicate(order: Order): Promise<void> {
       try {
-        // Bounded well inside the claim's lease, so no second request can start while this one waits.
-        await telegram().refundStarPayment(
-          order.userId,
-          chargeId,
-          AbortSignal.timeout(REFUND_LEASE_MS / 2) as Parameters<Api['refundStarPayment']>[2],
-        )
-      } catch (cause) {
-        if (cause instanceof GrammyError && /CHARGE_ALREADY_REFUNDED/.test(cause.description)) {
-          // Refunded in Telegram already (elsewhere, or by a request that died before writing it down).
-          await apply(orderId, chargeId, {
-            source: 'admin',
-            detail: { ...detail, alreadyRefundedInTelegram: true },
-          })
-          throw new PayError('invalid_state', `Order ${orderId} is already refunded (Telegram says so).`, {
-            details: { status: 'refunded' },
-          })
-        }
-        await store.releaseRefund(orderId)
-        throw new PayError('telegram_error', 'Telegram did not refund the payment; the order stays paid.', {
-          cause,
-          details: { description: cause instanceof Error ? cause.message : String(cause) },
-        })
+        await refundOrder(order.id, { reason: `duplicate purchase of ${order.productId}`, by: 'tma-pay' })
+      } catch (error) {
+        // Refunded meanwhile (by the shop owner, or Telegram says so): done. Anything else is retried.
+        if (!(error instanceof PayError) || error.code !== 'invalid_state') throw error
       }
-      const result = await apply(orderId, chargeId, { source: 'admin', detail })
-      if (!result) throw noOrder(orderId)
-      if (result.outcome === 'charge_refunded')
-        logger.warn(
-          'a renewal landed while its order was being refunded: the older charge is refunded, the order stays paid',
-          {
-            orderId,
-            refundedChargeId: chargeId,
-            orderChargeId: result.order.telegramPaymentChargeId,
-          },
-        )
-      // Also when unchanged: Telegram's refunded_payment for this very refund was written first.
-      return result.order
     },
 
     /**

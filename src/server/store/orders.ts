@@ -4,18 +4,28 @@ import { nextStatus } from '../../core/transitions'
 import { orderFromRow } from './rows'
 import type { SqlDriver } from './sql'
 import { insertEvent, lockOrder } from './timeline'
-import { type EventInput, IdempotencyKeyTakenOver, type ListOrdersFilter, type PayStore } from './types'
+import {
+  type EventInput,
+  IdempotencyKeyTakenOver,
+  type ListOrdersFilter,
+  type PayStore,
+  type PurchaseTerms,
+} from './types'
 
 const expirableStatuses = EXPIRABLE_STATUSES.map((status) => `'${status}'`).join(', ')
 
 /** Orders: creation, reads and lists, status changes, expiry, and the per-user creation limit. */
 export const orderQueries = (db: SqlDriver) => ({
-  async insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }) {
+  async insertOrder(
+    order: Order,
+    event: EventInput,
+    { idempotency, terms }: { idempotency?: { userId: number; key: string }; terms?: PurchaseTerms } = {},
+  ) {
     await db.transaction(async (tx) => {
       await tx.query(
         `insert into tma_pay_orders (id, user_id, product_id, title, description, photo_url, quantity, amount, currency,
-             status, invoice_url, metadata, subscription, created_at, updated_at, expires_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16)`,
+             status, invoice_url, metadata, subscription, created_at, updated_at, expires_at, product_kind, access_seconds)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18)`,
         [
           order.id,
           order.userId,
@@ -33,6 +43,8 @@ export const orderQueries = (db: SqlDriver) => ({
           order.createdAt,
           order.updatedAt,
           order.expiresAt,
+          terms?.kind ?? 'consumable',
+          terms?.accessSeconds ?? null,
         ],
       )
       await insertEvent(tx, order, event, new Date(order.createdAt))

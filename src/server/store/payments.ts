@@ -1,10 +1,11 @@
 import type { Order } from '../../core'
 import { nextStatus } from '../../core/transitions'
+import { grantForPayment } from './entitlements'
 import { enqueueOutboxJob } from './outbox'
 import { markRefunded } from './refunds'
 import { orderFromRow } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { insertEvent, lockOrder } from './timeline'
+import { insertEvent, lockOrder, lockPurchase } from './timeline'
 import type { ChargeState, EventInput, PaymentRecord, RecordedPayment } from './types'
 
 /** How a charge differs from its order (amount, currency, payer), or undefined when it is the order's. */
@@ -73,7 +74,8 @@ export const paymentQueries = (db: SqlDriver) => ({
   async recordPayment(payment: PaymentRecord): Promise<RecordedPayment> {
     return db.transaction(async (tx) => {
       // Locking the order first also queues concurrent redeliveries of this charge behind each other.
-      const order = await lockOrder(tx, payment.invoicePayload)
+      const purchase = await lockPurchase(tx, payment.invoicePayload)
+      const order = purchase?.order
       const now = new Date()
       const inserted = await tx.query(
         `insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
@@ -116,11 +118,16 @@ export const paymentQueries = (db: SqlDriver) => ({
         await insertEvent(tx, order, { source: payment.source, detail }, now)
         return { outcome: 'duplicate' as const, order, detail }
       }
+      // What the order bought is granted in this transaction; a non-consumable owned already makes it a duplicate.
+      const { duplicateOf } = payment.refunded
+        ? {}
+        : await grantForPayment(tx, order, purchase!.terms, payment.source, now)
       const detail = {
         ...charge,
         ...(order.status !== 'processing' && order.status !== 'pending' && order.status !== 'created'
           ? { lateAfter: order.status }
           : {}),
+        ...(duplicateOf ? { duplicatePurchase: true, ownedBy: duplicateOf } : {}),
       }
       const subscription =
         order.subscription && payment.subscriptionExpiresAt
@@ -128,9 +135,9 @@ export const paymentQueries = (db: SqlDriver) => ({
           : null
       const [row] = await tx.query(
         `update tma_pay_orders set status = $2, telegram_payment_charge_id = $3, paid_at = $4, updated_at = $4,
-             subscription = coalesce($5::jsonb, subscription)
+             subscription = coalesce($5::jsonb, subscription), duplicate_of = $6
            where id = $1 returning *`,
-        [order.id, next, payment.telegramPaymentChargeId, now, subscription],
+        [order.id, next, payment.telegramPaymentChargeId, now, subscription, duplicateOf ?? null],
       )
       const paid = orderFromRow(row!)
       await insertEvent(tx, paid, { source: payment.source, detail }, now)
@@ -141,7 +148,8 @@ export const paymentQueries = (db: SqlDriver) => ({
           order: await markRefunded(tx, paid, { source: payment.source, detail: charge }, now),
         }
       }
-      await enqueueOutboxJob(tx, order.id, 'order.paid')
+      // A duplicate purchase fulfils nothing (the user owns it already): its job may refund it instead.
+      await enqueueOutboxJob(tx, order.id, duplicateOf ? 'order.duplicate' : 'order.paid')
       return { outcome: 'paid' as const, order: paid }
     })
   },

@@ -1,9 +1,10 @@
 import type { Order } from '../../core'
 import { nextStatus } from '../../core/transitions'
+import { endForRefund } from './entitlements'
 import { enqueueOutboxJob } from './outbox'
 import { iso, orderFromRow } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { insertEvent, lockOrder } from './timeline'
+import { insertEvent, lockOrder, lockPurchase } from './timeline'
 import type { EventInput, RefundClaim, RefundOutcome } from './types'
 
 /** Makes the (locked, paid) order refunded with its timeline event; the caller decides on an outbox job. */
@@ -51,8 +52,9 @@ export const refundQueries = (db: SqlDriver) => ({
     options: { yieldToClaimMs?: number } = {},
   ) {
     return db.transaction(async (tx) => {
-      const order = await lockOrder(tx, orderId)
-      if (!order) return undefined
+      const purchase = await lockPurchase(tx, orderId)
+      if (!purchase) return undefined
+      const { order, terms } = purchase
       const now = new Date()
       if (options.yieldToClaimMs !== undefined) {
         const [claim] = await tx.query(
@@ -73,7 +75,9 @@ export const refundQueries = (db: SqlDriver) => ({
       let result = order
       if (current && nextStatus(order.status, 'refunded') !== undefined) {
         result = await markRefunded(tx, order, event, now)
-        await enqueueOutboxJob(tx, orderId, 'order.refunded')
+        // The refund ends what the order paid for. A duplicate purchase fulfilled nothing, so nothing is revoked.
+        await endForRefund(tx, order, terms, event.source, now)
+        if (!order.duplicateOf) await enqueueOutboxJob(tx, orderId, 'order.refunded')
         outcome = 'refunded'
       } else if (!current && charge.length > 0) {
         // A refund of an earlier charge (a subscription's previous period): the order's own payment stands.

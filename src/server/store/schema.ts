@@ -97,4 +97,34 @@ export const migrations: readonly string[] = [
     used integer not null
   );
   `,
+  // Entitlements: what a user owns. An order keeps what it sells (its product's kind, a pass's access time)
+  // from its creation, so a payment grants what was bought even if the catalog changed since.
+  `
+  alter table tma_pay_orders add column product_kind text not null default 'consumable';
+  alter table tma_pay_orders add column access_seconds integer;
+  alter table tma_pay_orders add column duplicate_of text;
+  create index tma_pay_orders_user_product_idx on tma_pay_orders (user_id, product_id, id desc);
+  create table tma_pay_entitlements (
+    user_id bigint not null,
+    product_id text not null,
+    kind text not null,
+    order_id text,
+    granted_at timestamptz not null,
+    expires_at timestamptz,
+    revoked_at timestamptz,
+    primary key (user_id, product_id)
+  );
+  create table tma_pay_entitlement_events (
+    seq bigserial primary key,
+    user_id bigint not null,
+    product_id text not null,
+    at timestamptz not null,
+    action text not null,
+    source text not null,
+    order_id text,
+    seconds integer,
+    detail jsonb not null default '{}'
+  );
+  create index tma_pay_entitlement_events_idx on tma_pay_entitlement_events (user_id, product_id, seq);
+  `,
 ]

@@ -1,4 +1,5 @@
 import { changeQueries } from './changes'
+import { entitlementQueries } from './entitlements'
 import { idempotencyQueries } from './idempotency'
 import { migrate } from './migrate'
 import { orderQueries } from './orders'
@@ -34,6 +35,7 @@ export function createSqlStore(driver: SqlDriver | Promise<SqlDriver>): PayStore
     ...paymentQueries(db),
     ...refundQueries(db),
     ...outboxQueries(db),
+    ...entitlementQueries(db),
     close: () => db.close(),
   }
 }

@@ -1,7 +1,7 @@
 import type { Order } from '../../core'
-import { orderFromRow } from './rows'
+import { orderFromRow, termsFromRow } from './rows'
 import type { SqlExecutor } from './sql'
-import type { EventInput } from './types'
+import type { EventInput, PurchaseTerms } from './types'
 
 /** The channel every instance LISTENs on; the payload is the changed order's id. */
 export const ORDER_CHANGES_CHANNEL = 'tma_pay_order_changes'
@@ -19,7 +19,15 @@ export async function insertEvent(tx: SqlExecutor, order: Order, event: EventInp
   await tx.query('select pg_notify($1, $2)', [ORDER_CHANGES_CHANNEL, order.id])
 }
 
-export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<Order | undefined> {
+/** Locks the order's row for the transaction, and reads it with what it sells. */
+export async function lockPurchase(
+  tx: SqlExecutor,
+  orderId: string,
+): Promise<{ order: Order; terms: PurchaseTerms } | undefined> {
   const [row] = await tx.query('select * from tma_pay_orders where id = $1 for update', [orderId])
-  return row ? orderFromRow(row) : undefined
+  return row ? { order: orderFromRow(row), terms: termsFromRow(row) } : undefined
+}
+
+export async function lockOrder(tx: SqlExecutor, orderId: string): Promise<Order | undefined> {
+  return (await lockPurchase(tx, orderId))?.order
 }

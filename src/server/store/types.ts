@@ -1,10 +1,13 @@
 import type {
+  Entitlement,
+  EntitlementEvent,
   ListOrdersParams,
   Order,
   OrderEvent,
   OrderEventKind,
   OrderStatus,
   Page,
+  ProductKind,
   TimelineSource,
 } from '../../core'
 
@@ -13,6 +16,22 @@ export class IdempotencyKeyTakenOver extends Error {
   constructor(orderId: string) {
     super(`The idempotency key of order ${orderId} was taken over by a later request.`)
   }
+}
+
+/** What an order sells, fixed when it is created: its product's kind, and a pass's access time in seconds. */
+export interface PurchaseTerms {
+  kind: ProductKind
+  /** A pass's `durationSeconds` × quantity. */
+  accessSeconds?: number
+}
+
+/** A change of an entitlement, for its timeline. */
+export interface EntitlementChange {
+  action: EntitlementEvent['action']
+  source: TimelineSource
+  orderId?: string
+  seconds?: number
+  detail?: Record<string, unknown>
 }
 
 export interface EventInput {
@@ -87,7 +106,8 @@ export interface OrderChange {
 export interface OutboxJob {
   id: string
   orderId: string
-  type: 'order.paid' | 'order.refunded'
+  /** `order.duplicate`: a non-consumable paid while owned already; refunded with `refundDuplicatePurchases`. */
+  type: 'order.paid' | 'order.refunded' | 'order.duplicate'
   attempts: number
 }
 
@@ -116,8 +136,15 @@ export interface PayStore {
   ): Promise<IdempotencyReservation>
   /** Lets a key go that did not produce an order, if `orderId` still holds it. */
   releaseIdempotencyKey(userId: number, key: string, orderId: string): Promise<void>
-  /** Inserts the order with its first timeline event and completes its idempotency key, in one transaction. */
-  insertOrder(order: Order, event: EventInput, idempotency?: { userId: number; key: string }): Promise<void>
+  /**
+   * Inserts the order (with what it sells) and its first timeline event, and completes its idempotency key, in
+   * one transaction.
+   */
+  insertOrder(
+    order: Order,
+    event: EventInput,
+    options?: { idempotency?: { userId: number; key: string }; terms?: PurchaseTerms },
+  ): Promise<void>
   getOrder(orderId: string): Promise<Order | undefined>
   listOrders(filter: ListOrdersFilter): Promise<Page<Order>>
   /**
@@ -184,6 +211,31 @@ export interface PayStore {
     event: EventInput,
     options?: { yieldToClaimMs?: number },
   ): Promise<{ order: Order; outcome: RefundOutcome } | undefined>
+  /**
+   * The user's entitlements: non-consumables and passes (also ended ones, inactive), and the newest paid or
+   * refunded order of each subscription product.
+   */
+  listEntitlements(userId: number): Promise<Entitlement[]>
+  /** The user's non-consumable or pass of a product, active or not; undefined when never granted. */
+  getEntitlement(userId: number, productId: string): Promise<Entitlement | undefined>
+  /** The user's newest unpaid, unsettled order (created, pending, processing) of a product. */
+  findOpenOrder(userId: number, productId: string): Promise<Order | undefined>
+  /** Grants a non-consumable, or `seconds` more of a pass, without a payment. */
+  grantEntitlement(
+    userId: number,
+    productId: string,
+    kind: 'non-consumable' | 'pass',
+    seconds: number | undefined,
+    change: Omit<EntitlementChange, 'action' | 'seconds'>,
+  ): Promise<{ entitlement: Entitlement; changed: boolean }>
+  /** Ends an entitlement now. `undefined` when the user never had it. */
+  revokeEntitlement(
+    userId: number,
+    productId: string,
+    change: Omit<EntitlementChange, 'action' | 'seconds'>,
+  ): Promise<{ entitlement: Entitlement; changed: boolean } | undefined>
+  /** Every change of a user's entitlement to a product, oldest first. */
+  entitlementTimeline(userId: number, productId: string): Promise<EntitlementEvent[]>
   /** Takes the next due fulfilment job and leases it for `leaseMs`, so no other worker runs it meanwhile. */
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
   completeOutboxJob(jobId: string): Promise<void>

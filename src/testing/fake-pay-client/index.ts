@@ -233,6 +233,8 @@ export function createFakePayClient(
         const event = CLIENT_STATUS_EVENTS[status]
         return event ? book.apply(orderId, event, 'client', { invoiceStatus: status }) : order
       }),
+    listEntitlements: (opts) =>
+      call('listEntitlements', withoutSignal(opts), opts?.signal, () => book.entitlements()),
     listSubscriptions: (opts) =>
       call('listSubscriptions', withoutSignal(opts), opts?.signal, () => book.subscriptions()),
     setSubscriptionCanceled: (orderId, canceled, opts) =>

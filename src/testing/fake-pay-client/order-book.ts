@@ -1,6 +1,7 @@
 // The fake server's orders: made, moved and read with the server's own rules (src/core), in memory.
 import type {
   CreateOrderInput,
+  Entitlement,
   ListOrdersParams,
   Order,
   OrderEvent,
@@ -15,6 +16,7 @@ import { newOrderId } from '../../core/ids'
 import { orderErrors } from '../../core/order-errors'
 import { listsAsSubscription, maxQuantityOf, newOrder, subscriptionOf } from '../../core/order-rules'
 import { nextStatus, type OrderEventKind } from '../../core/transitions'
+import { entitlementsOf } from './entitlements'
 
 /** An error as the real client reports the pay server's answer: with the HTTP status the server sends for its code. */
 export const answered = (error: PayError): PayError =>
@@ -154,6 +156,11 @@ export function createOrderBook({ products, userId, orderTtlMs }: OrderBookOptio
       return list({ limit: 100 })
         .data.filter(listsAsSubscription)
         .map((order) => subscriptionOf(order, now))
+    },
+
+    /** As GET /entitlements: what the fake's user owns, from its paid orders and the products' kinds. */
+    entitlements(): Entitlement[] {
+      return entitlementsOf(products, list({ limit: 100 }).data.reverse())
     },
 
     setSubscriptionCanceled(orderId: string, canceled: boolean): Order {

@@ -697,3 +697,34 @@ describe('tma-pay serve with a bot token', { timeout: 120_000 }, () => {
     }
   })
 })
+
+describe('tma-pay serve at the edge', { timeout: 120_000 }, () => {
+  it('refuses a second serve on a PGlite directory in use, and takes over the lock of a killed one', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const args = ['--products', 'examples/products.json', '--port', '0', '--store', `pglite:${dir}`]
+    try {
+      const first = await serve(args)
+      const second = await run(['serve', ...args])
+      expect(second.code).toBe(1)
+      expect(second.stderr).toMatch(
+        new RegExp(`Cannot open the store \\(PGlite in .*\\): .*is in use by process ${first.child.pid}\\b`),
+      )
+      expect(second.stderr).toMatch(/for several server instances use PostgreSQL/)
+      // The first one goes on undisturbed.
+      expect((await fetch(`${first.apiUrl}/products`)).status).toBe(200)
+
+      // Killed, it cannot remove its lock; the next start sees the process is gone and takes it over.
+      const exited = new Promise((resolve) => first.child.once('exit', resolve))
+      first.child.kill('SIGKILL')
+      await exited
+      expect(existsSync(join(dir, 'tma-pay.lock'))).toBe(true)
+      const third = await serve(args)
+      expect((await fetch(`${third.apiUrl}/products`)).status).toBe(200)
+      expect(await third.stop()).toBe(0)
+      // Closed properly, it leaves no lock behind.
+      expect(existsSync(join(dir, 'tma-pay.lock'))).toBe(false)
+    } finally {
+      remove()
+    }
+  })
+})

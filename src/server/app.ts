@@ -24,6 +24,13 @@ import { createOrderService } from './orders'
 import { createReconciler, DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileResult } from './reconcile'
 import { pgliteStore } from './store/pglite'
 import type { PayStore } from './store/types'
+import {
+  createStoreGate,
+  DEFAULT_STORE_RETRY_MS,
+  describeError,
+  isStoreConnectionError,
+  storeUnavailable,
+} from './store-gate'
 import { createTelegramBot } from './telegram'
 
 export interface PayServer {
@@ -69,13 +76,16 @@ export function createPayServer(options: PayServerOptions): PayServer {
       'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).',
     )
   }
+  // Checked first: a bad option throws before the default store opens (and locks its directory).
+  const catalog = toCatalog(options.products)
+  const storeRetryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS
+  if (!(storeRetryMs >= 0))
+    throw new TypeError('createPayServer: storeRetryMs must be milliseconds, 0 or more.')
   const logger = options.logger ?? consoleLogger
   const store = options.store ?? pgliteStore('./.tma-pay')
-  const catalog = toCatalog(options.products)
   const initDataMaxAge = options.initDataMaxAgeSeconds ?? 86_400
   const expiryGraceMs = options.expiryGraceMs ?? 60_000
-  const migrated = store.migrate()
-  migrated.catch((error) => logger.error('store migration failed', { error: String(error) }))
+  const storeGate = createStoreGate(store, logger, storeRetryMs)
 
   const fulfillment = createFulfillmentWorker(
     store,
@@ -85,7 +95,12 @@ export function createPayServer(options: PayServerOptions): PayServer {
   )
   let closed = false
   const drainFulfillment = () => {
-    if (!closed) void migrated.then(() => fulfillment.drain())
+    // The gate logs a store that is not there; the next payment or background tick drains instead.
+    if (!closed)
+      void storeGate.ready().then(
+        () => fulfillment.drain(),
+        () => {},
+      )
   }
 
   let bot: ReturnType<typeof createTelegramBot>
@@ -123,7 +138,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     options.reconcile || {},
   )
   const reconcile = async () => {
-    await migrated
+    await storeGate.ready()
     return reconciler.run()
   }
   let botReady: Promise<void> | undefined
@@ -139,10 +154,13 @@ export function createPayServer(options: PayServerOptions): PayServer {
 
   app.onError((error, c) => {
     if (error instanceof PayError) return errorResponse(error)
-    logger.error('unhandled error', {
-      path: c.req.path,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    })
+    // A database that went away after the start (postgres.js' ECONNREFUSED, CONNECTION_CLOSED, ...) is
+    // worth a retry, not a bug: 503 with the code that says so.
+    if (isStoreConnectionError(error)) {
+      logger.error('store unavailable', { path: c.req.path, ...describeError(error) })
+      return errorResponse(storeUnavailable(error))
+    }
+    logger.error('unhandled error', { path: c.req.path, ...describeError(error) })
     return errorResponse(new PayError('internal', 'Something went wrong on the pay server.'))
   })
   app.notFound((c) => errorResponse(new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)))
@@ -158,7 +176,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     }),
   )
   app.use(async (_c, next) => {
-    await migrated
+    await storeGate.ready()
     await next()
   })
 
@@ -284,7 +302,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
   })
 
   async function runBackgroundWork() {
-    await migrated
+    await storeGate.ready()
     await orders.expireDue()
     await fulfillment.drain()
   }
@@ -294,9 +312,11 @@ export function createPayServer(options: PayServerOptions): PayServer {
     intervalMs === false
       ? undefined
       : setInterval(() => {
-          runBackgroundWork().catch((error) =>
-            logger.error('background work failed', { error: String(error) }),
-          )
+          runBackgroundWork().catch((error) => {
+            // A store that is not there is logged by the gate, at most once per retry.
+            if (!(error instanceof PayError && error.code === 'store_unavailable'))
+              logger.error('background work failed', describeError(error))
+          })
         }, intervalMs)
   timer?.unref?.()
   // Jobs left by a previous run (a crash, a restart) are picked up at once, not at the first tick.
@@ -331,7 +351,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
       if (reconcileTimer) clearInterval(reconcileTimer)
       await reconciler.stop()
       await fulfillment.stop()
-      await migrated.catch(() => {})
+      await storeGate.settled()
       await store.close()
     },
   }

@@ -62,6 +62,11 @@ export interface PayServerOptions {
    * routes answer 404 as if they did not exist.
    */
   adminKey?: string
+  /**
+   * After a failed store migration (the database down at start), how long until a request tries it
+   * again, in ms; meanwhile requests answer `503 store_unavailable`. Default 5000.
+   */
+  storeRetryMs?: number
   /** How often an open order stream sends a heartbeat comment (and re-reads the order, in case a notification was lost), in ms; well under a client's stall timeout. Default 10000. */
   streamHeartbeatMs?: number
   /** Order streams one user may hold open on this instance at once; past it `GET /orders/:id/stream` answers 429 and clients poll instead. Default 10. */

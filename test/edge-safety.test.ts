@@ -1,0 +1,268 @@
+// Money safety under hostile input (issue 9), at the HTTP edge where clients, attackers and a failing
+// database meet the server.
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import {
+  createPayServer,
+  type PayServer,
+  type PayServerOptions,
+  type PayStore,
+  postgresStore,
+} from 'tma-pay/server'
+import type { TelegramSimulator } from 'tma-pay/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freshPostgresDatabase, postgresAvailable } from './helpers/databases'
+import {
+  createSimulator,
+  createTestDatabase,
+  eventually,
+  type RunningServer,
+  startServer,
+  storeKinds,
+  type TestDatabase,
+  testProducts,
+  userApi,
+  webhookSecret,
+} from './helpers/stack'
+
+interface LogEntry {
+  level: 'info' | 'warn' | 'error'
+  message: string
+  data: unknown
+}
+
+function recordingLogger() {
+  const entries: LogEntry[] = []
+  const log = (level: LogEntry['level']) => (message: string, data?: unknown) =>
+    void entries.push({ level, message, data })
+  return { entries, logger: { info: log('info'), warn: log('warn'), error: log('error') } }
+}
+
+/** A store whose `migrate` the test controls; everything else is the real store's. */
+function withMigrate(store: PayStore, migrate: (real: () => Promise<void>) => Promise<void>): PayStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'migrate') return () => migrate(() => target.migrate())
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+const refused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+  })
+
+/** What PGlite's WASM runtime throws when its PostgreSQL exits: no Error, so `String()` of it is "[object Object]". */
+class ExitStatus {
+  readonly name = 'ExitStatus'
+  readonly message: string
+  constructor(readonly status: number) {
+    this.message = `Program terminated with exit(${status})`
+  }
+}
+
+describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
+  let sim: TelegramSimulator
+  let database: TestDatabase
+  let server: RunningServer
+  const spares: TestDatabase[] = []
+  /** A store of its own, for a second pay server beside `server` (one PGlite directory, one store). */
+  const spareStore = async () => {
+    const spare = await createTestDatabase(kind)
+    spares.push(spare)
+    return spare.open()
+  }
+
+  beforeAll(async () => {
+    sim = await createSimulator()
+    database = await createTestDatabase(kind)
+    server = await startServer(sim, database.open(), {
+      reconcile: false,
+    })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await sim?.close()
+    await database?.remove()
+    for (const spare of spares) await spare.remove()
+  })
+
+  it('answers 503 store_unavailable while the migration fails, logs why, and retries after a pause', async () => {
+    const { entries, logger } = recordingLogger()
+    let attempts = 0
+    const pay = createPayServer({
+      botToken: sim.botToken,
+      apiRoot: sim.url,
+      webhookSecret,
+      products: testProducts,
+      store: withMigrate(await spareStore(), async (real) => {
+        attempts++
+        if (attempts === 1) throw refused()
+        if (attempts === 2) throw new ExitStatus(1)
+        await real()
+      }),
+      storeRetryMs: 300,
+      backgroundIntervalMs: false,
+      reconcile: false,
+      logger,
+    })
+    try {
+      const request = () =>
+        pay.fetch(
+          new Request('http://pay.test/orders', {
+            headers: { authorization: `tma ${sim.signInitData(4004)}` },
+          }),
+        )
+      const down = await request()
+      expect(down.status).toBe(503)
+      expect(((await down.json()) as { error: { code: string } }).error.code).toBe('store_unavailable')
+      // Within the pause no new attempt is made: a flood of requests does not hammer the database.
+      expect((await request()).status).toBe(503)
+      expect(attempts).toBe(1)
+
+      const logged = entries.find((entry) => entry.message.startsWith('store migration failed'))
+      expect(logged?.level).toBe('error')
+      const data = logged!.data as { message: string; code: string; stack: string }
+      expect(data).toMatchObject({ message: 'connect ECONNREFUSED 127.0.0.1:5432', code: 'ECONNREFUSED' })
+      expect(data.stack).toMatch(/^Error: connect ECONNREFUSED/)
+
+      // The second attempt, after the pause, fails with a throw that is no Error; the third succeeds.
+      const up = await eventually(async () => {
+        const response = await request()
+        return response.status === 200 && response
+      }, 5000)
+      expect(((await up.json()) as { totalCount: number }).totalCount).toBe(0)
+      expect(attempts).toBe(3)
+      const failures = entries.filter((entry) => entry.message.startsWith('store migration failed'))
+      expect(failures).toHaveLength(2)
+      expect(failures[1]!.data).toMatchObject({ message: 'Program terminated with exit(1)', status: 1 })
+      expect(JSON.stringify(entries)).not.toContain('[object Object]')
+    } finally {
+      await pay.close()
+    }
+  })
+})
+
+/**
+ * A TCP proxy in front of PostgreSQL that the test takes down (every connection cut, new ones refused,
+ * as by a database that stopped) and brings back on the same port.
+ */
+async function startTcpProxy(target: { host: string; port: number }) {
+  const sockets = new Set<Socket>()
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  }
+  const server: Server = createServer((client) => {
+    track(client)
+    const upstream = connect(target.port, target.host, () => {
+      client.pipe(upstream)
+      upstream.pipe(client)
+    })
+    track(upstream)
+    upstream.on('error', () => client.destroy())
+    client.on('error', () => upstream.destroy())
+    client.on('close', () => upstream.destroy())
+  })
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  await listen(0)
+  const port = (server.address() as { port: number }).port
+  const down = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      for (const socket of sockets) socket.destroy()
+    })
+  return { port, down, up: () => listen(port), close: () => (server.listening ? down() : Promise.resolve()) }
+}
+
+describe('a PostgreSQL store that is down', () => {
+  it('answers 503 store_unavailable JSON on a closed port, with the real error in the log', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number }
+        probe.close(() => resolve(port))
+      })
+    })
+    const { entries, logger } = recordingLogger()
+    const pay: PayServer = createPayServer({
+      botToken: '1:test',
+      webhookSecret,
+      products: testProducts,
+      store: postgresStore(`postgres://nobody:pw@127.0.0.1:${port}/none`, { max: 1 }),
+      backgroundIntervalMs: false,
+      reconcile: false,
+      logger,
+    })
+    try {
+      for (const path of ['/products', '/orders', '/healthz']) {
+        const response = await pay.fetch(new Request(`http://pay.test${path}`))
+        expect({ path, status: response.status }).toEqual({ path, status: 503 })
+        const body = (await response.json()) as { error: { code: string; message: string } }
+        expect(body.error.code).toBe('store_unavailable')
+        expect(body.error.message).toMatch(/try again/)
+      }
+      const logged = entries.find((entry) => entry.message.startsWith('store migration failed'))
+      expect(logged?.data).toMatchObject({
+        code: 'ECONNREFUSED',
+        stack: expect.stringContaining('ECONNREFUSED'),
+      })
+    } finally {
+      await pay.close()
+    }
+  })
+
+  it.runIf(postgresAvailable)(
+    'recovers once the database is back, and answers 503 for connection errors at query time',
+    async () => {
+      const database = await freshPostgresDatabase()
+      const target = new URL(database.url)
+      const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+      const sim = await createSimulator()
+      const { entries, logger } = recordingLogger()
+      const viaProxy = new URL(database.url)
+      viaProxy.hostname = '127.0.0.1'
+      viaProxy.port = String(proxy.port)
+      await proxy.down()
+      const server = await startServer(sim, postgresStore(viaProxy.toString(), { max: 2 }), {
+        logger,
+        reconcile: false,
+        storeRetryMs: 200,
+      } satisfies Partial<PayServerOptions>)
+      try {
+        const user = userApi(sim, server.url, 4005)
+        const first = await user.call('GET', '/orders')
+        expect(first.status).toBe(503)
+        expect(first.body.error.code).toBe('store_unavailable')
+
+        await proxy.up()
+        await eventually(async () => (await user.call('GET', '/orders')).status === 200, 10_000)
+        const order = await user.createOrder('gem')
+
+        await proxy.down()
+        const cut = await user.call('GET', `/orders/${order.id}`)
+        expect(cut.status).toBe(503)
+        expect(cut.body.error.code).toBe('store_unavailable')
+        const logged = entries.find((entry) => entry.message.startsWith('store unavailable'))
+        expect(logged?.data).toMatchObject({ code: expect.stringMatching(/^(CONNECTION_|ECONN)/) })
+
+        await proxy.up()
+        await eventually(async () => (await user.call('GET', `/orders/${order.id}`)).status === 200, 10_000)
+      } finally {
+        await server.close()
+        await sim.close()
+        await proxy.close()
+        await database.drop()
+      }
+    },
+  )
+})

@@ -1,5 +1,6 @@
 // Money safety under hostile input (issue 9), at the HTTP edge where clients, attackers and a failing
 // database meet the server.
+import http from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import {
   createPayServer,
@@ -8,7 +9,7 @@ import {
   type PayStore,
   postgresStore,
 } from 'tma-pay/server'
-import type { TelegramSimulator } from 'tma-pay/testing'
+import { signInitData, type TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshPostgresDatabase, postgresAvailable } from './helpers/databases'
 import {
@@ -36,6 +37,51 @@ function recordingLogger() {
     void entries.push({ level, message, data })
   return { entries, logger: { info: log('info'), warn: log('warn'), error: log('error') } }
 }
+
+interface RawAnswer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** One request over node:http, so the test picks the socket (an agent) and the client address. */
+function rawRequest(
+  url: string,
+  init: {
+    method?: string
+    headers?: Record<string, string>
+    body?: string | Buffer
+    agent?: http.Agent
+    localAddress?: string
+  } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: init.method ?? 'GET',
+        headers: {
+          ...init.headers,
+          ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }),
+        },
+        ...(init.agent ? { agent: init.agent } : {}),
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
+      },
+      (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }))
+        response.on('error', reject)
+      },
+    )
+    request.on('error', reject)
+    request.end(init.body)
+  })
+}
+
+const errorOf = (answer: RawAnswer) =>
+  (JSON.parse(answer.body) as { error: { code: string; message: string; details?: unknown } }).error
 
 /** A store whose `migrate` the test controls; everything else is the real store's. */
 function withMigrate(store: PayStore, migrate: (real: () => Promise<void>) => Promise<void>): PayStore {
@@ -143,6 +189,31 @@ describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
     } finally {
       await pay.close()
     }
+  })
+
+  it('refuses init data dated more than 5 minutes in the future, and takes a little clock skew', async () => {
+    const from = (offsetMs: number) =>
+      signInitData({
+        botToken: sim.botToken,
+        user: { id: 4003, first_name: 'Marty' },
+        authDate: new Date(Date.now() + offsetMs),
+      })
+    const future = await rawRequest(`${server.url}/orders`, {
+      headers: { authorization: `tma ${from(10 * 60_000)}` },
+    })
+    expect(future.status).toBe(401)
+    const error = errorOf(future)
+    expect(error.code).toBe('unauthorized')
+    expect(error.message).toMatch(/in the future.*clock/)
+    const farFuture = await rawRequest(`${server.url}/orders`, {
+      headers: { authorization: `tma ${from(365 * 86_400_000)}` },
+    })
+    expect(farFuture.status).toBe(401)
+
+    const skewed = await rawRequest(`${server.url}/orders`, {
+      headers: { authorization: `tma ${from(60_000)}` },
+    })
+    expect(skewed.status).toBe(200)
   })
 })
 

@@ -240,6 +240,10 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
           /--notify-url must be an http\(s\) URL/,
         ],
         [['serve', ...good, '--base-path', 'api pay'], /--base-path must be a path/],
+        [
+          ['serve', ...good, '--admin-key', 'admin-key-for-tests-0123456789'],
+          /--admin-key \(TMA_PAY_ADMIN_KEY\) must be at least 32 characters.*`openssl rand -hex 32`/,
+        ],
         [['serve', ...good, '--reconcile-interval', 'soon'], /--reconcile-interval must be milliseconds/],
         [
           ['serve', ...good, '--reconcile-interval', '2147483648'],
@@ -283,6 +287,9 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
         expect(result.stderr).toMatch(message)
         expect(result.stderr).toMatch(/^tma-pay: /)
       })
+      const shortKeyFromEnv = await run(['serve', ...good], { TMA_PAY_ADMIN_KEY: 'x'.repeat(31) })
+      expect(shortKeyFromEnv.code).toBe(2)
+      expect(shortKeyFromEnv.stderr).toMatch(/must be at least 32 characters/)
 
       // Every problem of the file at once, each with the entry it is in.
       const bad = write(
@@ -513,7 +520,7 @@ describe('tma-pay serve --admin-key', { timeout: 120_000 }, () => {
     const { dir, remove } = freshPgliteDir()
     const receiver = await startReceiver()
     const secret = 'cli-refund-notify-secret'
-    const adminKey = 'cli-admin-key-0123456789'
+    const adminKey = 'cli-admin-key-0123456789abcdef0123456789'
     try {
       const served = await serve(
         [

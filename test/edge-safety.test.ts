@@ -25,6 +25,8 @@ import {
   webhookSecret,
 } from './helpers/stack'
 
+const adminKey = 'edge-safety-admin-key-0123456789abcdef'
+
 interface LogEntry {
   level: 'info' | 'warn' | 'error'
   message: string
@@ -110,6 +112,31 @@ class ExitStatus {
   }
 }
 
+describe('admin key length', () => {
+  it('refuses an admin key shorter than 32 characters, saying how to make one', () => {
+    for (const short of ['', 'admin-key-for-tests-0123456789', 'x'.repeat(31)]) {
+      expect(() =>
+        createPayServer({
+          botToken: '1:test',
+          webhookSecret,
+          products: testProducts,
+          adminKey: short,
+          store: withMigrate({} as PayStore, async () => {}),
+          backgroundIntervalMs: false,
+          reconcile: false,
+        }),
+      ).toThrow(/adminKey must be at least 32 characters.*openssl rand -hex 32/)
+    }
+    let thrown: unknown
+    try {
+      createPayServer({ botToken: '1:test', webhookSecret, products: testProducts, adminKey: 'short' })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(TypeError)
+  })
+})
+
 describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
   let sim: TelegramSimulator
   let database: TestDatabase
@@ -126,6 +153,7 @@ describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
     sim = await createSimulator()
     database = await createTestDatabase(kind)
     server = await startServer(sim, database.open(), {
+      adminKey,
       reconcile: false,
     })
   })
@@ -214,6 +242,62 @@ describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
       headers: { authorization: `tma ${from(60_000)}` },
     })
     expect(skewed.status).toBe(200)
+  })
+
+  describe('admin key throttle', () => {
+    it('answers 429 rate_limited to an address after 10 wrong keys, even for the right key; other addresses go on', async () => {
+      const admin = (key: string, localAddress = '127.0.0.1') =>
+        rawRequest(`${server.url}/admin/orders`, {
+          headers: { authorization: `Bearer ${key}` },
+          localAddress,
+        })
+      expect((await admin(adminKey)).status).toBe(200)
+      for (let attempt = 1; attempt <= 10; attempt++) {
+        const wrong = await admin(`${adminKey}-wrong-${attempt}`)
+        expect({ attempt, status: wrong.status }).toEqual({ attempt, status: 401 })
+      }
+      for (const key of ['still-wrong', adminKey]) {
+        const blocked = await admin(key)
+        expect(blocked.status).toBe(429)
+        const error = errorOf(blocked)
+        expect(error.code).toBe('rate_limited')
+        const { retryAfterSeconds } = error.details as { retryAfterSeconds: number }
+        expect(retryAfterSeconds).toBeGreaterThan(290)
+        expect(retryAfterSeconds).toBeLessThanOrEqual(300)
+        expect(blocked.headers['retry-after']).toBe(String(retryAfterSeconds))
+      }
+      // Another client address is not blocked: one attacker cannot lock the shop owner out from everywhere.
+      expect((await admin(adminKey, '127.0.0.2')).status).toBe(200)
+    })
+
+    it('lifts the block after blockMs, and without the node adapter counts every caller in one bucket', async () => {
+      const pay = createPayServer({
+        botToken: sim.botToken,
+        apiRoot: sim.url,
+        webhookSecret,
+        products: testProducts,
+        store: await spareStore(),
+        adminKey,
+        adminAuthThrottle: { maxFailures: 2, windowMs: 60_000, blockMs: 300 },
+        backgroundIntervalMs: false,
+        reconcile: false,
+        logger: { info() {}, warn() {}, error() {} },
+      })
+      try {
+        const admin = (key: string) =>
+          pay.fetch(
+            new Request('http://pay.test/admin/orders', { headers: { authorization: `Bearer ${key}` } }),
+          )
+        expect((await admin('wrong-one')).status).toBe(401)
+        expect((await admin('wrong-two')).status).toBe(401)
+        const blocked = await admin(adminKey)
+        expect(blocked.status).toBe(429)
+        expect(((await blocked.json()) as { error: { code: string } }).error.code).toBe('rate_limited')
+        await eventually(async () => (await admin(adminKey)).status === 200, 5000)
+      } finally {
+        await pay.close()
+      }
+    })
   })
 })
 

@@ -1,4 +1,5 @@
 import type { Product } from '../core'
+import { MIN_ADMIN_KEY_LENGTH } from '../server/admin-auth'
 import { UsageError } from './errors'
 import { type FlagSpec, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from './flags'
 import { loadProductsFile } from './products-file'
@@ -70,7 +71,7 @@ export const serveFlags: readonly FlagSpec[] = [
     name: 'admin-key',
     value: 'KEY',
     env: 'TMA_PAY_ADMIN_KEY',
-    help: 'bearer key of the admin routes (/admin/orders, refunds); without it they answer 404',
+    help: `bearer key of the admin routes (/admin/orders, refunds), ${MIN_ADMIN_KEY_LENGTH}+ characters (openssl rand -hex 32); without it they answer 404`,
   },
   {
     name: 'provider-token',
@@ -161,6 +162,11 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     throw new UsageError('--api-root needs --bot-token (without a token the simulator runs, at its own URL).')
   const publicUrl = get('public-url')
   const adminKey = get('admin-key')
+  if (adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH) {
+    throw new UsageError(
+      `--admin-key (TMA_PAY_ADMIN_KEY) must be at least ${MIN_ADMIN_KEY_LENGTH} characters, as it can refund every order: make one with \`openssl rand -hex 32\`.`,
+    )
+  }
   const providerToken = get('provider-token')
   const config = {
     port: parsePort('port', get('port') ?? '3000'),

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { Update } from 'grammy/types'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { PayError } from '../core'
+import { adminAuth, checkAdminKey, sameSecret } from './admin-auth'
 import { authenticateInitData, type TelegramUser } from './auth'
 import { toCatalog } from './catalog'
 import { errorResponse } from './errors'
@@ -34,8 +34,12 @@ import {
 import { createTelegramBot } from './telegram'
 
 export interface PayServer {
-  /** The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js route handlers... */
-  fetch: (request: Request) => Promise<Response>
+  /**
+   * The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js
+   * route handlers... The adapter's env goes through to the app (under @hono/node-server it tells the
+   * client's address, which the admin key throttle counts by).
+   */
+  fetch: (request: Request, env?: unknown) => Promise<Response>
   /** The Hono app, to `app.route()` it into yours. */
   app: Hono<Env>
   store: PayStore
@@ -60,13 +64,6 @@ const consoleLogger: Logger = {
   error: (message, data) => console.error(`[tma-pay] ${message}`, data ?? ''),
 }
 
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 /** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
 export function createPayServer(options: PayServerOptions): PayServer {
   if (!options.botToken)
@@ -76,7 +73,9 @@ export function createPayServer(options: PayServerOptions): PayServer {
       'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).',
     )
   }
+  checkAdminKey(options.adminKey)
   // Checked first: a bad option throws before the default store opens (and locks its directory).
+  const requireAdmin = adminAuth(options.adminKey, options.adminAuthThrottle)
   const catalog = toCatalog(options.products)
   const storeRetryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS
   if (!(storeRetryMs >= 0))
@@ -251,18 +250,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     return c.json(await orders.setSubscriptionCanceled(c.var.user, c.req.param('id')!, canceled))
   })
 
-  // The shop owner's routes. Without an adminKey they do not exist (404), so nothing can guess a key.
-  const requireAdmin = async (c: Context<Env>, next: () => Promise<void>) => {
-    if (!options.adminKey) throw new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)
-    const header = c.req.header('authorization')
-    const given = header && /^Bearer\s+(.+)$/i.exec(header.trim())?.[1]
-    if (!sameSecret(given ?? undefined, options.adminKey))
-      throw new PayError(
-        'unauthorized',
-        'Wrong or missing admin key: send Authorization: Bearer <admin key>.',
-      )
-    await next()
-  }
+  // The shop owner's routes, behind requireAdmin: 404 without an adminKey, so nothing can guess a key.
   app.get('/admin/orders', requireAdmin, async (c) => {
     const query = c.req.query()
     const params = parseListQuery(query)
@@ -335,7 +323,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
   if (options.reconcile !== false) reconcileInBackground()
 
   return {
-    fetch: (request) => Promise.resolve(app.fetch(request)),
+    fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
     app,
     store,
     get telegram() {

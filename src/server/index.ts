@@ -1,6 +1,7 @@
 // The status machine: one table in src/core, used by the server to write orders.
 export { ORDER_STATUSES } from '../core/order'
 export { acceptsPreCheckout, isPaidOrRefunded, nextStatus, type OrderEventKind } from '../core/transitions'
+export type { AdminAuthThrottle } from './admin-auth'
 export { createPayServer, type PayServer } from './app'
 export { authenticateInitData, type TelegramUser } from './auth'
 export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'

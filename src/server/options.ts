@@ -1,4 +1,5 @@
 import type { UserFromGetMe } from 'grammy/types'
+import type { AdminAuthThrottle } from './admin-auth'
 import type { ProductsOption } from './catalog'
 import type { FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
 import type { ReconcileOptions } from './reconcile'
@@ -58,10 +59,18 @@ export interface PayServerOptions {
   reconcile?: ReconcileOptions | false
   /**
    * Key of the shop owner's routes (`GET /admin/orders`, `POST /admin/orders/:id/refund`), sent as
-   * `Authorization: Bearer <adminKey>`; a wrong or missing key answers 401. Default: none, and the admin
+   * `Authorization: Bearer <adminKey>`; a wrong or missing key answers 401. At least 32 characters (make
+   * one with `openssl rand -hex 32`), else createPayServer throws a TypeError. Default: none, and the admin
    * routes answer 404 as if they did not exist.
    */
   adminKey?: string
+  /**
+   * Wrong admin keys one client address may send within `windowMs` before the admin routes answer it
+   * `429 rate_limited` (with `details.retryAfterSeconds`) for `blockMs`, the right key included. The
+   * address is the socket's under @hono/node-server; elsewhere, and behind a reverse proxy, every client
+   * shares one count. `false` turns it off. Default `{ maxFailures: 10, windowMs: 300000, blockMs: 300000 }`.
+   */
+  adminAuthThrottle?: AdminAuthThrottle | false
   /**
    * After a failed store migration (the database down at start), how long until a request tries it
    * again, in ms; meanwhile requests answer `503 store_unavailable`. Default 5000.

@@ -299,6 +299,27 @@ describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
       }
     })
   })
+
+  it('closes the connection after a 413, so the next request on a keep-alive client works', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      // Warm the one socket up, so the 413 is answered on a reused keep-alive connection.
+      expect((await rawRequest(`${server.url}/healthz`, { agent })).status).toBe(200)
+      const tooLarge = await rawRequest(`${server.url}/orders`, {
+        method: 'POST',
+        agent,
+        headers: { authorization: `tma ${sim.signInitData(4001)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ productId: 'gem', metadata: { note: 'x'.repeat(1_000_000) } }),
+      })
+      expect(tooLarge.status).toBe(413)
+      expect(errorOf(tooLarge).code).toBe('payload_too_large')
+      expect(tooLarge.headers.connection).toBe('close')
+      const next = await rawRequest(`${server.url}/healthz`, { agent })
+      expect(next.status).toBe(200)
+    } finally {
+      agent.destroy()
+    }
+  })
 })
 
 /**

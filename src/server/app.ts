@@ -167,10 +167,16 @@ export function createPayServer(options: PayServerOptions): PayServer {
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 65_536,
       onError: () => {
-        throw new PayError(
-          'payload_too_large',
-          `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`,
+        const response = errorResponse(
+          new PayError(
+            'payload_too_large',
+            `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`,
+          ),
         )
+        // Answered before the body is read: the node adapter drains the unread rest for 500 ms, then cuts
+        // the socket, and a keep-alive client's next request on it fails. So this connection ends here.
+        response.headers.set('connection', 'close')
+        return response
       },
     }),
   )

@@ -244,6 +244,17 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
           ['serve', ...good, '--admin-key', 'admin-key-for-tests-0123456789'],
           /--admin-key \(TMA_PAY_ADMIN_KEY\) must be at least 32 characters.*`openssl rand -hex 32`/,
         ],
+        [
+          [
+            'serve',
+            ...good,
+            '--cors-origin',
+            'https://shop.example',
+            '--cors-origin',
+            'https://shop.example/',
+          ],
+          /--cors-origin \(TMA_PAY_CORS_ORIGIN\): "https:\/\/shop\.example\/" is not an origin: give scheme:\/\/host/,
+        ],
         [['serve', ...good, '--reconcile-interval', 'soon'], /--reconcile-interval must be milliseconds/],
         [
           ['serve', ...good, '--reconcile-interval', '2147483648'],
@@ -290,6 +301,11 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
       const shortKeyFromEnv = await run(['serve', ...good], { TMA_PAY_ADMIN_KEY: 'x'.repeat(31) })
       expect(shortKeyFromEnv.code).toBe(2)
       expect(shortKeyFromEnv.stderr).toMatch(/must be at least 32 characters/)
+      const badOriginFromEnv = await run(['serve', ...good], {
+        TMA_PAY_CORS_ORIGIN: 'https://a.example,shop.example',
+      })
+      expect(badOriginFromEnv.code).toBe(2)
+      expect(badOriginFromEnv.stderr).toMatch(/"shop\.example" is not an origin/)
 
       // Every problem of the file at once, each with the entry it is in.
       const bad = write(
@@ -732,6 +748,70 @@ describe('tma-pay serve at the edge', { timeout: 120_000 }, () => {
       expect(existsSync(join(dir, 'tma-pay.lock'))).toBe(false)
     } finally {
       remove()
+    }
+  })
+
+  const preflight = (apiUrl: string, origin: string) =>
+    fetch(`${apiUrl}/orders`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,idempotency-key',
+      },
+    })
+
+  it('answers CORS preflights for the --cors-origin origins (or TMA_PAY_CORS_ORIGIN) only', async () => {
+    const flagged = await serve(
+      [
+        '--products',
+        'examples/products.json',
+        '--port',
+        '0',
+        '--store',
+        'pglite:memory://',
+        '--cors-origin',
+        'https://a.example',
+        '--cors-origin',
+        'https://b.example,https://c.example',
+      ],
+      // A flag wins over its environment variable, a list of them too.
+      { TMA_PAY_CORS_ORIGIN: 'https://d.example' },
+    )
+    try {
+      expect(flagged.output()).toMatch(
+        /^ {2}cors: {5}https:\/\/a\.example, https:\/\/b\.example, https:\/\/c\.example$/m,
+      )
+      for (const origin of ['https://a.example', 'https://b.example', 'https://c.example']) {
+        const answer = await preflight(flagged.apiUrl, origin)
+        expect({ origin, status: answer.status }).toEqual({ origin, status: 204 })
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin)
+        expect(answer.headers.get('access-control-allow-headers')).toMatch(/idempotency-key/)
+      }
+      for (const origin of ['https://d.example', 'https://evil.example']) {
+        const answer = await preflight(flagged.apiUrl, origin)
+        expect({ origin, allowOrigin: answer.headers.get('access-control-allow-origin') }).toEqual({
+          origin,
+          allowOrigin: null,
+        })
+        expect(answer.headers.get('access-control-allow-methods')).toBeNull()
+      }
+    } finally {
+      expect(await flagged.stop()).toBe(0)
+    }
+
+    const fromEnv = await serve(
+      ['--products', 'examples/products.json', '--port', '0', '--store', 'pglite:memory://'],
+      { TMA_PAY_CORS_ORIGIN: 'https://d.example, https://e.example' },
+    )
+    try {
+      for (const origin of ['https://d.example', 'https://e.example']) {
+        const answer = await preflight(fromEnv.apiUrl, origin)
+        expect({ origin, status: answer.status }).toEqual({ origin, status: 204 })
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin)
+      }
+    } finally {
+      expect(await fromEnv.stop()).toBe(0)
     }
   })
 })

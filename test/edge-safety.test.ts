@@ -26,6 +26,7 @@ import {
 } from './helpers/stack'
 
 const adminKey = 'edge-safety-admin-key-0123456789abcdef'
+const shopOrigin = 'https://shop.example'
 
 interface LogEntry {
   level: 'info' | 'warn' | 'error'
@@ -155,6 +156,7 @@ describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
     server = await startServer(sim, database.open(), {
       adminKey,
       reconcile: false,
+      cors: { origin: [shopOrigin, 'https://other.example'] },
     })
   })
   afterAll(async () => {
@@ -319,6 +321,120 @@ describe.each(storeKinds)('the HTTP edge on %s', (kind) => {
     } finally {
       agent.destroy()
     }
+  })
+
+  describe('CORS', () => {
+    const preflight = (origin: string, path = '/orders', method = 'POST') =>
+      rawRequest(`${server.url}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization,content-type,idempotency-key',
+        },
+      })
+    const corsHeaders = (answer: RawAnswer) =>
+      Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))
+
+    it('answers preflights of an allowed origin with the headers the client sends, without auth', async () => {
+      for (const origin of [shopOrigin, 'https://other.example']) {
+        const answer = await preflight(origin)
+        expect(answer.status).toBe(204)
+        expect(answer.headers['access-control-allow-origin']).toBe(origin)
+        const allowed = String(answer.headers['access-control-allow-headers']).split(',')
+        expect(allowed).toEqual(
+          expect.arrayContaining(['authorization', 'content-type', 'idempotency-key', 'last-event-id']),
+        )
+        expect(String(answer.headers['access-control-allow-methods'])).toMatch(/POST/)
+      }
+      // Admin routes too: the preflight carries no key, so it never counts as a wrong one.
+      expect((await preflight(shopOrigin, '/admin/orders/ord_x/refund')).status).toBe(204)
+    })
+
+    it('sends no CORS headers at all to other origins', async () => {
+      for (const origin of ['https://evil.example', 'https://shop.example.evil.example', 'null']) {
+        const answer = await preflight(origin)
+        expect({ origin, headers: corsHeaders(answer) }).toEqual({ origin, headers: [] })
+        const get = await rawRequest(`${server.url}/products`, { headers: { origin } })
+        expect(get.status).toBe(200)
+        expect({ origin, headers: corsHeaders(get) }).toEqual({ origin, headers: [] })
+      }
+    })
+
+    it('lets an allowed origin read answers, errors and the order stream', async () => {
+      const products = await rawRequest(`${server.url}/products`, { headers: { origin: shopOrigin } })
+      expect(products.status).toBe(200)
+      expect(products.headers['access-control-allow-origin']).toBe(shopOrigin)
+      expect(String(products.headers.vary)).toMatch(/origin/i)
+
+      // An error must be readable too, or the Mini App sees a network error instead of the code.
+      const unauthorized = await rawRequest(`${server.url}/orders`, { headers: { origin: shopOrigin } })
+      expect(unauthorized.status).toBe(401)
+      expect(unauthorized.headers['access-control-allow-origin']).toBe(shopOrigin)
+
+      const user = userApi(sim, server.url, 4002)
+      const order = await user.createOrder('magic-book')
+      const controller = new AbortController()
+      try {
+        const stream = await fetch(`${server.url}/orders/${order.id}/stream`, {
+          headers: { origin: shopOrigin, authorization: `tma ${user.initData}` },
+          signal: controller.signal,
+        })
+        expect(stream.status).toBe(200)
+        expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/)
+        expect(stream.headers.get('access-control-allow-origin')).toBe(shopOrigin)
+        const reader = stream.body!.getReader()
+        let text = ''
+        while (!/^event: order$[\s\S]*\n\n/m.test(text)) {
+          const { value, done } = await reader.read()
+          if (done) break
+          text += new TextDecoder().decode(value)
+        }
+        expect(text).toMatch(/^event: order$/m)
+        expect(text).toContain(order.id)
+      } finally {
+        controller.abort()
+      }
+    })
+
+    it('takes a function, and answers preflights before the body limit and the wait for the store', async () => {
+      let releaseMigrate!: () => void
+      const migrateHeld = new Promise<void>((resolve) => (releaseMigrate = resolve))
+      const pay = createPayServer({
+        botToken: sim.botToken,
+        apiRoot: sim.url,
+        webhookSecret,
+        products: testProducts,
+        store: withMigrate(await spareStore(), async (real) => {
+          await migrateHeld
+          await real()
+        }),
+        maxBodyBytes: 10,
+        cors: { origin: (origin) => origin.endsWith('.shop.example') },
+        backgroundIntervalMs: false,
+        reconcile: false,
+        logger: { info() {}, warn() {}, error() {} },
+      })
+      try {
+        const answer = await pay.fetch(
+          new Request('http://pay.test/orders', {
+            method: 'OPTIONS',
+            headers: {
+              origin: 'https://a.shop.example',
+              'access-control-request-method': 'POST',
+              'content-length': '1000',
+            },
+            signal: AbortSignal.timeout(5000),
+          }),
+        )
+        expect(answer.status).toBe(204)
+        expect(answer.headers.get('access-control-allow-origin')).toBe('https://a.shop.example')
+        expect(answer.headers.get('access-control-allow-headers')).toMatch(/last-event-id/)
+      } finally {
+        releaseMigrate()
+        await pay.close()
+      }
+    })
   })
 })
 

@@ -9,6 +9,8 @@ export interface BannerInput {
   /** The webhook URL given to setWebhook, if it was called. */
   webhookUrl?: string
   notifyUrl?: string
+  /** Origins allowed by --cors-origin. */
+  corsOrigins?: readonly string[]
   /** Set when running on the simulator. */
   simUrl?: string
   /** How to run tma-pay again, e.g. `node bin/tma-pay.mjs`. */
@@ -29,6 +31,7 @@ export function banner(input: BannerInput): string {
       : `  webhook:  not set (no --public-url); point the bot's webhook at <public origin>${new URL(apiUrl).pathname}/telegram/webhook with the secret token`,
   )
   if (input.notifyUrl) lines.push(`  notify:   ${input.notifyUrl} (signed: X-Tma-Pay-Signature)`)
+  if (input.corsOrigins?.length) lines.push(`  cors:     ${input.corsOrigins.join(', ')}`)
   if (!simUrl) return lines.join('\n')
 
   const productId = input.products.find((product) => product.active !== false)?.id ?? input.products[0]!.id

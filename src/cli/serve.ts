@@ -67,6 +67,7 @@ export async function startServe(
         : {}),
       reconcile: config.reconcileIntervalMs === 0 ? false : { intervalMs: config.reconcileIntervalMs },
       ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+      ...(config.corsOrigins.length > 0 ? { cors: { origin: config.corsOrigins } } : {}),
     })
     // From here pay.close() closes the store, after its background work has stopped.
     ownsStore = false
@@ -89,6 +90,7 @@ export async function startServe(
         products: config.products,
         ...(webhookUrl ? { webhookUrl } : {}),
         ...(config.notify ? { notifyUrl: config.notify.url } : {}),
+        corsOrigins: config.corsOrigins,
         ...(simUrl ? { simUrl } : {}),
         self: selfCommand(),
       }),

@@ -5,6 +5,7 @@ import { PayError } from '../core'
 import { adminAuth, checkAdminKey, sameSecret } from './admin-auth'
 import { authenticateInitData, type TelegramUser } from './auth'
 import { toCatalog } from './catalog'
+import { corsMiddleware } from './cors'
 import { errorResponse } from './errors'
 import { createFulfillmentWorker, type Logger } from './fulfillment'
 import {
@@ -75,6 +76,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
   }
   checkAdminKey(options.adminKey)
   // Checked first: a bad option throws before the default store opens (and locks its directory).
+  const cors = options.cors && corsMiddleware(options.cors)
   const requireAdmin = adminAuth(options.adminKey, options.adminAuthThrottle)
   const catalog = toCatalog(options.products)
   const storeRetryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS
@@ -163,6 +165,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     return errorResponse(new PayError('internal', 'Something went wrong on the pay server.'))
   })
   app.notFound((c) => errorResponse(new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)))
+  if (cors) app.use(cors)
   app.use(
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 65_536,

@@ -5,6 +5,7 @@ export type { AdminAuthThrottle } from './admin-auth'
 export { createPayServer, type PayServer } from './app'
 export { authenticateInitData, type TelegramUser } from './auth'
 export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'
+export type { CorsOptions, CorsOrigin } from './cors'
 export { errorResponse } from './errors'
 export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
 export {

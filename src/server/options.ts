@@ -1,6 +1,7 @@
 import type { UserFromGetMe } from 'grammy/types'
 import type { AdminAuthThrottle } from './admin-auth'
 import type { ProductsOption } from './catalog'
+import type { CorsOptions } from './cors'
 import type { FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
 import type { ReconcileOptions } from './reconcile'
 import type { PayStore } from './store/types'
@@ -71,6 +72,11 @@ export interface PayServerOptions {
    * shares one count. `false` turns it off. Default `{ maxFailures: 10, windowMs: 300000, blockMs: 300000 }`.
    */
   adminAuthThrottle?: AdminAuthThrottle | false
+  /**
+   * Browser origins other than the API's own that may call it (a Mini App served from another origin):
+   * preflights and answers carry the CORS headers for them, and for no one else. Default: none.
+   */
+  cors?: CorsOptions
   /**
    * After a failed store migration (the database down at start), how long until a request tries it
    * again, in ms; meanwhile requests answer `503 store_unavailable`. Default 5000.

@@ -255,6 +255,17 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
           ],
           /--cors-origin \(TMA_PAY_CORS_ORIGIN\): "https:\/\/shop\.example\/" is not an origin: give scheme:\/\/host/,
         ],
+        [
+          [
+            'serve',
+            ...good,
+            '--notify-url',
+            'ftp://hook:hook-pass@example.com/?token=t0k',
+            '--notify-secret',
+            's',
+          ],
+          /--notify-url must be an http\(s\) URL, not "ftp:\/\/hook:\*\*\*@example\.com\/\?\*\*\*"/,
+        ],
         [['serve', ...good, '--reconcile-interval', 'soon'], /--reconcile-interval must be milliseconds/],
         [
           ['serve', ...good, '--reconcile-interval', '2147483648'],
@@ -350,12 +361,13 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
       '--port',
       '0',
       '--store',
-      `postgres://nobody:pw@127.0.0.1:${port}/none`,
+      `postgres://nobody:pw-secret@127.0.0.1:${port}/none?sslmode=disable&options=query-secret`,
     ])
     expect(store.code).toBe(1)
     expect(store.stderr).toMatch(
-      /Cannot open the store \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/none\)/,
+      /Cannot open the store \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/none\?\*\*\*\)/,
     )
+    expect(store.stderr).not.toMatch(/pw-secret|query-secret/)
 
     const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
     const webhook = await run([
@@ -812,6 +824,37 @@ describe('tma-pay serve at the edge', { timeout: 120_000 }, () => {
       }
     } finally {
       expect(await fromEnv.stop()).toBe(0)
+    }
+  })
+
+  it('masks passwords and query strings in the URLs the banner prints', async () => {
+    const served = await serve(
+      [
+        '--products',
+        'examples/products.json',
+        '--port',
+        '0',
+        '--store',
+        'pglite:memory://',
+        '--notify-url',
+        'http://hook-user:hook-pass@127.0.0.1:9/hook?token=hook-token',
+        '--public-url',
+        'https://pub-user:pub-pass@pay.example.com',
+      ],
+      { TMA_PAY_NOTIFY_SECRET: 'notify-secret-for-the-banner' },
+    )
+    try {
+      const output = served.output()
+      expect(output).toMatch(
+        /^ {2}notify: {3}http:\/\/hook-user:\*\*\*@127\.0\.0\.1:9\/hook\?\*\*\* \(signed/m,
+      )
+      expect(output).toMatch(
+        /^ {2}webhook: {2}https:\/\/pub-user:\*\*\*@pay\.example\.com\/api\/pay\/telegram\/webhook$/m,
+      )
+      for (const secret of ['hook-pass', 'hook-token', 'pub-pass', 'notify-secret-for-the-banner'])
+        expect(output).not.toContain(secret)
+    } finally {
+      expect(await served.stop()).toBe(0)
     }
   })
 })

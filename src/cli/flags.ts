@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { redactUrl } from '../server/redact'
 import { UsageError } from './errors'
 
 /** One `--flag VALUE`, with the environment variable that may stand in for it. */
@@ -96,10 +97,13 @@ export function parseHttpUrl(name: string, text: string): string {
   try {
     url = new URL(text)
   } catch {
-    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(text)}.`)
+    // Not echoed: a URL that does not parse may still carry a token.
+    throw new UsageError(
+      `--${name} must be an http(s) URL such as https://example.com/path; this one does not parse.`,
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(text)}.`)
+    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(redactUrl(url))}.`)
   return text
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createPayServer, type PayServer } from '../server/app'
 import { createNotifier } from '../server/notify'
+import { redactUrl } from '../server/redact'
 import type { PayStore } from '../server/store/types'
 import type { TelegramSimulator } from '../testing/simulator'
 import { banner } from './banner'
@@ -90,6 +91,7 @@ export async function startServe(
         products: config.products,
         ...(webhookUrl ? { webhookUrl } : {}),
         ...(config.notify ? { notifyUrl: config.notify.url } : {}),
+        ...(!sim && config.apiRoot ? { botApiRoot: config.apiRoot } : {}),
         corsOrigins: config.corsOrigins,
         ...(simUrl ? { simUrl } : {}),
         self: selfCommand(),
@@ -145,6 +147,6 @@ async function setWebhook(pay: PayServer, url: string, secret: string, botToken:
       botToken,
       '<bot token>',
     )
-    throw new CliError(`setWebhook(${url}) failed: ${message}`)
+    throw new CliError(`setWebhook(${redactUrl(url)}) failed: ${message}`)
   }
 }

@@ -18,6 +18,7 @@ export {
 } from './notify'
 export type { PayServerOptions } from './options'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
+export { redactUrl } from './redact'
 export { pgliteStore } from './store/pglite'
 export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'

@@ -50,7 +50,7 @@ const store = process.env.TMA_PAY_SHOP_STORE ?? 'pglite:./.tma-pay'
 // bot the key is only what the owner gave (flag or env), and the page asks for it: it never reaches the page
 // by itself, nor any bundle.
 const givenAdminKey = flagOrEnv('admin-key', 'TMA_PAY_ADMIN_KEY')
-const adminKey = givenAdminKey ?? (realTelegram ? undefined : randomBytes(18).toString('base64url'))
+const adminKey = givenAdminKey ?? (realTelegram ? undefined : randomBytes(32).toString('hex'))
 const serveArgs = [
   'bin/tma-pay.mjs',
   'serve',

@@ -240,6 +240,32 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
           /--notify-url must be an http\(s\) URL/,
         ],
         [['serve', ...good, '--base-path', 'api pay'], /--base-path must be a path/],
+        [
+          ['serve', ...good, '--admin-key', 'admin-key-for-tests-0123456789'],
+          /--admin-key \(TMA_PAY_ADMIN_KEY\) must be at least 32 characters.*`openssl rand -hex 32`/,
+        ],
+        [
+          [
+            'serve',
+            ...good,
+            '--cors-origin',
+            'https://shop.example',
+            '--cors-origin',
+            'https://shop.example/',
+          ],
+          /--cors-origin \(TMA_PAY_CORS_ORIGIN\): "https:\/\/shop\.example\/" is not an origin: give scheme:\/\/host/,
+        ],
+        [
+          [
+            'serve',
+            ...good,
+            '--notify-url',
+            'ftp://hook:hook-pass@example.com/?token=t0k',
+            '--notify-secret',
+            's',
+          ],
+          /--notify-url must be an http\(s\) URL, not "ftp:\/\/hook:\*\*\*@example\.com\/\?\*\*\*"/,
+        ],
         [['serve', ...good, '--reconcile-interval', 'soon'], /--reconcile-interval must be milliseconds/],
         [
           ['serve', ...good, '--reconcile-interval', '2147483648'],
@@ -283,6 +309,14 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
         expect(result.stderr).toMatch(message)
         expect(result.stderr).toMatch(/^tma-pay: /)
       })
+      const shortKeyFromEnv = await run(['serve', ...good], { TMA_PAY_ADMIN_KEY: 'x'.repeat(31) })
+      expect(shortKeyFromEnv.code).toBe(2)
+      expect(shortKeyFromEnv.stderr).toMatch(/must be at least 32 characters/)
+      const badOriginFromEnv = await run(['serve', ...good], {
+        TMA_PAY_CORS_ORIGIN: 'https://a.example,shop.example',
+      })
+      expect(badOriginFromEnv.code).toBe(2)
+      expect(badOriginFromEnv.stderr).toMatch(/"shop\.example" is not an origin/)
 
       // Every problem of the file at once, each with the entry it is in.
       const bad = write(
@@ -327,12 +361,13 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
       '--port',
       '0',
       '--store',
-      `postgres://nobody:pw@127.0.0.1:${port}/none`,
+      `postgres://nobody:pw-secret@127.0.0.1:${port}/none?sslmode=disable&options=query-secret`,
     ])
     expect(store.code).toBe(1)
     expect(store.stderr).toMatch(
-      /Cannot open the store \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/none\)/,
+      /Cannot open the store \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:\d+\/none\?\*\*\*\)/,
     )
+    expect(store.stderr).not.toMatch(/pw-secret|query-secret/)
 
     const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
     const webhook = await run([
@@ -513,7 +548,7 @@ describe('tma-pay serve --admin-key', { timeout: 120_000 }, () => {
     const { dir, remove } = freshPgliteDir()
     const receiver = await startReceiver()
     const secret = 'cli-refund-notify-secret'
-    const adminKey = 'cli-admin-key-0123456789'
+    const adminKey = 'cli-admin-key-0123456789abcdef0123456789'
     try {
       const served = await serve(
         [
@@ -694,6 +729,132 @@ describe('tma-pay serve with a bot token', { timeout: 120_000 }, () => {
     } finally {
       expect(await second.stop()).toBe(0)
       remove()
+    }
+  })
+})
+
+describe('tma-pay serve at the edge', { timeout: 120_000 }, () => {
+  it('refuses a second serve on a PGlite directory in use, and takes over the lock of a killed one', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const args = ['--products', 'examples/products.json', '--port', '0', '--store', `pglite:${dir}`]
+    try {
+      const first = await serve(args)
+      const second = await run(['serve', ...args])
+      expect(second.code).toBe(1)
+      expect(second.stderr).toMatch(
+        new RegExp(`Cannot open the store \\(PGlite in .*\\): .*is in use by process ${first.child.pid}\\b`),
+      )
+      expect(second.stderr).toMatch(/for several server instances use PostgreSQL/)
+      // The first one goes on undisturbed.
+      expect((await fetch(`${first.apiUrl}/products`)).status).toBe(200)
+
+      // Killed, it cannot remove its lock; the next start sees the process is gone and takes it over.
+      const exited = new Promise((resolve) => first.child.once('exit', resolve))
+      first.child.kill('SIGKILL')
+      await exited
+      expect(existsSync(join(dir, 'tma-pay.lock'))).toBe(true)
+      const third = await serve(args)
+      expect((await fetch(`${third.apiUrl}/products`)).status).toBe(200)
+      expect(await third.stop()).toBe(0)
+      // Closed properly, it leaves no lock behind.
+      expect(existsSync(join(dir, 'tma-pay.lock'))).toBe(false)
+    } finally {
+      remove()
+    }
+  })
+
+  const preflight = (apiUrl: string, origin: string) =>
+    fetch(`${apiUrl}/orders`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,idempotency-key',
+      },
+    })
+
+  it('answers CORS preflights for the --cors-origin origins (or TMA_PAY_CORS_ORIGIN) only', async () => {
+    const flagged = await serve(
+      [
+        '--products',
+        'examples/products.json',
+        '--port',
+        '0',
+        '--store',
+        'pglite:memory://',
+        '--cors-origin',
+        'https://a.example',
+        '--cors-origin',
+        'https://b.example,https://c.example',
+      ],
+      // A flag wins over its environment variable, a list of them too.
+      { TMA_PAY_CORS_ORIGIN: 'https://d.example' },
+    )
+    try {
+      expect(flagged.output()).toMatch(
+        /^ {2}cors: {5}https:\/\/a\.example, https:\/\/b\.example, https:\/\/c\.example$/m,
+      )
+      for (const origin of ['https://a.example', 'https://b.example', 'https://c.example']) {
+        const answer = await preflight(flagged.apiUrl, origin)
+        expect({ origin, status: answer.status }).toEqual({ origin, status: 204 })
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin)
+        expect(answer.headers.get('access-control-allow-headers')).toMatch(/idempotency-key/)
+      }
+      for (const origin of ['https://d.example', 'https://evil.example']) {
+        const answer = await preflight(flagged.apiUrl, origin)
+        expect({ origin, allowOrigin: answer.headers.get('access-control-allow-origin') }).toEqual({
+          origin,
+          allowOrigin: null,
+        })
+        expect(answer.headers.get('access-control-allow-methods')).toBeNull()
+      }
+    } finally {
+      expect(await flagged.stop()).toBe(0)
+    }
+
+    const fromEnv = await serve(
+      ['--products', 'examples/products.json', '--port', '0', '--store', 'pglite:memory://'],
+      { TMA_PAY_CORS_ORIGIN: 'https://d.example, https://e.example' },
+    )
+    try {
+      for (const origin of ['https://d.example', 'https://e.example']) {
+        const answer = await preflight(fromEnv.apiUrl, origin)
+        expect({ origin, status: answer.status }).toEqual({ origin, status: 204 })
+        expect(answer.headers.get('access-control-allow-origin')).toBe(origin)
+      }
+    } finally {
+      expect(await fromEnv.stop()).toBe(0)
+    }
+  })
+
+  it('masks passwords and query strings in the URLs the banner prints', async () => {
+    const served = await serve(
+      [
+        '--products',
+        'examples/products.json',
+        '--port',
+        '0',
+        '--store',
+        'pglite:memory://',
+        '--notify-url',
+        'http://hook-user:hook-pass@127.0.0.1:9/hook?token=hook-token',
+        '--public-url',
+        'https://pub-user:pub-pass@pay.example.com',
+      ],
+      { TMA_PAY_NOTIFY_SECRET: 'notify-secret-for-the-banner' },
+    )
+    try {
+      const output = served.output()
+      expect(output).toMatch(
+        /^ {2}notify: {3}http:\/\/hook-user:\*\*\*@127\.0\.0\.1:9\/hook\?\*\*\* \(signed/m,
+      )
+      expect(output).toMatch(
+        /^ {2}webhook: {2}https:\/\/pub-user:\*\*\*@pay\.example\.com\/api\/pay\/telegram\/webhook$/m,
+      )
+      for (const secret of ['hook-pass', 'hook-token', 'pub-pass', 'notify-secret-for-the-banner'])
+        expect(output).not.toContain(secret)
+    } finally {
+      expect(await served.stop()).toBe(0)
     }
   })
 })

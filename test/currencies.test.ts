@@ -16,7 +16,7 @@ import {
 } from './helpers/stack'
 
 const providerToken = '284685063:TEST:tma-pay-currencies'
-const adminKey = 'currencies-admin-key-0123456789'
+const adminKey = 'currencies-admin-key-0123456789abcdef'
 const guide = {
   id: 'guide',
   title: 'Travel Guide',

@@ -159,7 +159,7 @@ describe.each(storeKinds)('notifications on %s', (kind) => {
     // The first notification (order.paid) is taken; the first order.refunded attempt fails.
     receiver = await startReceiver((index) => (index === 1 ? 500 : 200))
     const notifier = createNotifier({ url: receiver.url, secret })
-    const adminKey = 'notify-test-admin-key'
+    const adminKey = 'notify-test-admin-key-0123456789abcdef'
     const server = await startServer(sim, database.open(), { ...notifier, adminKey })
     try {
       const api = userApi(sim, server.url, 7003)

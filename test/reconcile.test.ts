@@ -217,14 +217,14 @@ describe.each(storeKinds)('reconciliation on %s', (kind) => {
   })
 
   it('does not take a refund for a payment', async () => {
-    const server = await setup({ adminKey: 'reconcile-admin-key-0123456789' })
+    const server = await setup({ adminKey: 'reconcile-admin-key-0123456789abcdef' })
     const api = userApi(sim, server.url, newUser())
     const order = await api.createOrder()
     await sim.pay(order.invoiceUrl, { userId: order.userId })
     await eventually(async () => (await api.getOrder(order.id)).status === 'paid')
     const refund = await fetch(`${server.url}/admin/orders/${order.id}/refund`, {
       method: 'POST',
-      headers: { authorization: 'Bearer reconcile-admin-key-0123456789' },
+      headers: { authorization: 'Bearer reconcile-admin-key-0123456789abcdef' },
     })
     expect(refund.status).toBe(200)
     await sim.idle()

@@ -1,4 +1,5 @@
 import type { Product } from '../core'
+import { redactUrl } from '../server/redact'
 
 export interface BannerInput {
   /** The API's URL on this machine, e.g. http://127.0.0.1:3000/api/pay. */
@@ -9,13 +10,20 @@ export interface BannerInput {
   /** The webhook URL given to setWebhook, if it was called. */
   webhookUrl?: string
   notifyUrl?: string
+  /** The Bot API base URL given with --api-root. */
+  botApiRoot?: string
+  /** Origins allowed by --cors-origin. */
+  corsOrigins?: readonly string[]
   /** Set when running on the simulator. */
   simUrl?: string
   /** How to run tma-pay again, e.g. `node bin/tma-pay.mjs`. */
   self: string
 }
 
-/** What `serve` prints at start; the first line is the one scripts (and tests) look for. */
+/**
+ * What `serve` prints at start; the first line is the one scripts (and tests) look for. URLs given from
+ * outside pass through redactUrl: terminals and CI logs keep what they print.
+ */
 export function banner(input: BannerInput): string {
   const { apiUrl, self, simUrl } = input
   const lines = [`tma-pay listening on ${apiUrl}`]
@@ -25,10 +33,12 @@ export function banner(input: BannerInput): string {
   lines.push(`  products: ${input.products.map((product) => product.id).join(', ')}`)
   lines.push(
     input.webhookUrl
-      ? `  webhook:  ${input.webhookUrl}`
+      ? `  webhook:  ${redactUrl(input.webhookUrl)}`
       : `  webhook:  not set (no --public-url); point the bot's webhook at <public origin>${new URL(apiUrl).pathname}/telegram/webhook with the secret token`,
   )
-  if (input.notifyUrl) lines.push(`  notify:   ${input.notifyUrl} (signed: X-Tma-Pay-Signature)`)
+  if (input.notifyUrl) lines.push(`  notify:   ${redactUrl(input.notifyUrl)} (signed: X-Tma-Pay-Signature)`)
+  if (input.botApiRoot) lines.push(`  bot api:  ${redactUrl(input.botApiRoot)}`)
+  if (input.corsOrigins?.length) lines.push(`  cors:     ${input.corsOrigins.join(', ')}`)
   if (!simUrl) return lines.join('\n')
 
   const productId = input.products.find((product) => product.active !== false)?.id ?? input.products[0]!.id

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { redactUrl } from '../server/redact'
 import { UsageError } from './errors'
 
 /** One `--flag VALUE`, with the environment variable that may stand in for it. */
@@ -7,9 +8,14 @@ export interface FlagSpec {
   value: string
   env?: string
   help: string
+  /** Given more than once, each value counts (in `lists`, not `values`); see `flagListOrEnv`. */
+  multiple?: boolean
 }
 
-/** Flags and positionals, with parseArgs' own errors turned into UsageErrors (exit 2). */
+/**
+ * Flags and positionals, with parseArgs' own errors turned into UsageErrors (exit 2). A flag with
+ * `multiple` lands in `lists` (every value given), the others in `values` (the last one given).
+ */
 export function parseFlags(
   command: string,
   argv: string[],
@@ -17,10 +23,22 @@ export function parseFlags(
   allowPositionals = false,
 ) {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } }
-  for (const flag of flags) options[flag.name] = { type: 'string' }
+  for (const flag of flags)
+    options[flag.name] = { type: 'string', ...(flag.multiple ? { multiple: true } : {}) }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals })
-    return { values: values as Record<string, string | undefined> & { help?: boolean }, positionals }
+    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals })
+    const values = { ...parsed.values } as Record<string, unknown>
+    const lists: Record<string, string[]> = {}
+    for (const flag of flags) {
+      if (!flag.multiple) continue
+      lists[flag.name] = (values[flag.name] as string[] | undefined) ?? []
+      delete values[flag.name]
+    }
+    return {
+      values: values as Record<string, string | undefined> & { help?: boolean },
+      lists,
+      positionals: parsed.positionals,
+    }
   } catch (error) {
     throw new UsageError(
       `${command}: ${(error as Error).message.split('\n')[0]}\nRun \`tma-pay ${command} --help\` for the flags.`,
@@ -37,6 +55,23 @@ export function flagOrEnv(
   const given = values[flag.name]
   if (typeof given === 'string') return given
   return (flag.env && env[flag.env]) || undefined
+}
+
+/**
+ * A repeatable flag's values, each split at commas (`--cors-origin A --cors-origin B,C`), else its
+ * environment variable's, split alike; empty items dropped.
+ */
+export function flagListOrEnv(
+  lists: Record<string, string[]>,
+  flag: FlagSpec,
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const given = lists[flag.name] ?? []
+  const raw = given.length > 0 ? given : flag.env && env[flag.env] ? [env[flag.env]!] : []
+  return raw
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter(Boolean)
 }
 
 export function parsePort(name: string, text: string): number {
@@ -62,10 +97,13 @@ export function parseHttpUrl(name: string, text: string): string {
   try {
     url = new URL(text)
   } catch {
-    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(text)}.`)
+    // Not echoed: a URL that does not parse may still carry a token.
+    throw new UsageError(
+      `--${name} must be an http(s) URL such as https://example.com/path; this one does not parse.`,
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(text)}.`)
+    throw new UsageError(`--${name} must be an http(s) URL, not ${JSON.stringify(redactUrl(url))}.`)
   return text
 }
 

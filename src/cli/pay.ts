@@ -1,3 +1,4 @@
+import { redactUrl } from '../server/redact'
 import { CliError, UsageError } from './errors'
 import { type FlagSpec, flagHelp, parseFlags, parseUserId } from './flags'
 import { simFlag, simRequest, simUrlFrom } from './sim-client'
@@ -81,7 +82,7 @@ async function invoiceFor(simUrl: string, target: string): Promise<string> {
   const invoice = invoices.findLast((candidate) => candidate.payload === target || candidate.slug === target)
   if (!invoice)
     throw new CliError(
-      `The simulator at ${simUrl} has no invoice for ${JSON.stringify(target)}: create the order on this server first.`,
+      `The simulator at ${redactUrl(simUrl)} has no invoice for ${JSON.stringify(target)}: create the order on this server first.`,
     )
   return invoice.url
 }

@@ -1,6 +1,8 @@
 import type { Product } from '../core'
+import { MIN_ADMIN_KEY_LENGTH } from '../server/admin-auth'
+import { originProblem } from '../server/cors'
 import { UsageError } from './errors'
-import { type FlagSpec, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from './flags'
+import { type FlagSpec, flagListOrEnv, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from './flags'
 import { loadProductsFile } from './products-file'
 import { parseStoreSpec, type StoreSpec } from './store-spec'
 
@@ -70,7 +72,14 @@ export const serveFlags: readonly FlagSpec[] = [
     name: 'admin-key',
     value: 'KEY',
     env: 'TMA_PAY_ADMIN_KEY',
-    help: 'bearer key of the admin routes (/admin/orders, refunds); without it they answer 404',
+    help: `bearer key of the admin routes (/admin/orders, refunds), ${MIN_ADMIN_KEY_LENGTH}+ characters (openssl rand -hex 32); without it they answer 404`,
+  },
+  {
+    name: 'cors-origin',
+    value: 'ORIGIN',
+    env: 'TMA_PAY_CORS_ORIGIN',
+    multiple: true,
+    help: 'a browser origin (https://shop.example) whose pages may call the API; repeatable or comma-separated (default: none, same origin only)',
   },
   {
     name: 'provider-token',
@@ -106,6 +115,8 @@ export interface ServeConfig {
   publicUrl?: string
   notify?: { url: string; secret: string }
   adminKey?: string
+  /** Origins allowed to call the API from a browser (CORS); empty: same origin only. */
+  corsOrigins: string[]
   /** For products priced in a currency other than XTR. */
   providerToken?: string
   /** 0: no reconciliation. */
@@ -118,9 +129,10 @@ const BOT_TOKEN = /^\d+:[A-Za-z0-9_-]+$/
 
 /** `tma-pay serve` flags and environment, checked: every mistake is a UsageError (exit 2). `undefined` means --help. */
 export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | undefined {
-  const { values } = parseFlags('serve', argv, serveFlags)
+  const { values, lists } = parseFlags('serve', argv, serveFlags)
   if (values.help) return undefined
-  const get = (name: string) => flagOrEnv(values, serveFlags.find((flag) => flag.name === name)!, env)
+  const spec = (name: string) => serveFlags.find((flag) => flag.name === name)!
+  const get = (name: string) => flagOrEnv(values, spec(name), env)
 
   const productsFile = get('products')
   if (!productsFile)
@@ -161,6 +173,16 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     throw new UsageError('--api-root needs --bot-token (without a token the simulator runs, at its own URL).')
   const publicUrl = get('public-url')
   const adminKey = get('admin-key')
+  if (adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH) {
+    throw new UsageError(
+      `--admin-key (TMA_PAY_ADMIN_KEY) must be at least ${MIN_ADMIN_KEY_LENGTH} characters, as it can refund every order: make one with \`openssl rand -hex 32\`.`,
+    )
+  }
+  const corsOrigins = flagListOrEnv(lists, spec('cors-origin'), env)
+  for (const origin of corsOrigins) {
+    const problem = originProblem(origin)
+    if (problem) throw new UsageError(`--cors-origin (TMA_PAY_CORS_ORIGIN): ${problem}.`)
+  }
   const providerToken = get('provider-token')
   const config = {
     port: parsePort('port', get('port') ?? '3000'),
@@ -176,6 +198,7 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
       ? { notify: { url: parseHttpUrl('notify-url', notifyUrl), secret: notifySecret } }
       : {}),
     ...(adminKey ? { adminKey } : {}),
+    corsOrigins,
     ...(providerToken ? { providerToken } : {}),
     reconcileIntervalMs: parseInterval('reconcile-interval', get('reconcile-interval') ?? '60000'),
     simPort: parsePort('sim-port', get('sim-port') ?? '0'),

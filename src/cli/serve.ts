@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createPayServer, type PayServer } from '../server/app'
 import { createNotifier } from '../server/notify'
+import { redactUrl } from '../server/redact'
 import type { PayStore } from '../server/store/types'
 import type { TelegramSimulator } from '../testing/simulator/index'
 import { banner } from './banner'
@@ -67,6 +68,7 @@ export async function startServe(
         : {}),
       reconcile: config.reconcileIntervalMs === 0 ? false : { intervalMs: config.reconcileIntervalMs },
       ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+      ...(config.corsOrigins.length > 0 ? { cors: { origin: config.corsOrigins } } : {}),
     })
     // From here pay.close() closes the store, after its background work has stopped.
     ownsStore = false
@@ -89,6 +91,8 @@ export async function startServe(
         products: config.products,
         ...(webhookUrl ? { webhookUrl } : {}),
         ...(config.notify ? { notifyUrl: config.notify.url } : {}),
+        ...(!sim && config.apiRoot ? { botApiRoot: config.apiRoot } : {}),
+        corsOrigins: config.corsOrigins,
         ...(simUrl ? { simUrl } : {}),
         self: selfCommand(),
       }),
@@ -143,6 +147,6 @@ async function setWebhook(pay: PayServer, url: string, secret: string, botToken:
       botToken,
       '<bot token>',
     )
-    throw new CliError(`setWebhook(${url}) failed: ${message}`)
+    throw new CliError(`setWebhook(${redactUrl(url)}) failed: ${message}`)
   }
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '../server/redact'
 import { CliError, UsageError } from './errors'
 import { flagOrEnv, parseHttpUrl } from './flags'
 
@@ -32,7 +33,7 @@ export async function simRequest<T>(
   } catch (error) {
     const reason = String((error as { cause?: unknown }).cause ?? error)
     throw new CliError(
-      `Cannot reach the simulator at ${simUrl} (${reason}). Is \`tma-pay serve\` running without a bot token? It prints the simulator's URL.`,
+      `Cannot reach the simulator at ${redactUrl(simUrl)} (${reason}). Is \`tma-pay serve\` running without a bot token? It prints the simulator's URL.`,
     )
   }
   const text = await response.text()
@@ -41,7 +42,7 @@ export async function simRequest<T>(
     json = JSON.parse(text)
   } catch {
     throw new UsageError(
-      `${simUrl} is not the tma-pay simulator: ${method} ${path} answered ${response.status} ${text.slice(0, 100)}`,
+      `${redactUrl(simUrl)} is not the tma-pay simulator: ${method} ${path} answered ${response.status} ${text.slice(0, 100)}`,
     )
   }
   if (!response.ok) {

@@ -1,3 +1,4 @@
+import { redactUrl } from '../server/redact'
 import { pgliteStore } from '../server/store/pglite'
 import { postgresStore } from '../server/store/postgres'
 import type { PayStore } from '../server/store/types'
@@ -5,7 +6,7 @@ import { UsageError } from './errors'
 
 export interface StoreSpec {
   kind: 'pglite' | 'postgres'
-  /** Where, for messages: the directory, or the server URL without its password. */
+  /** Where, for messages: the directory, or the server URL without its password and query. */
   label: string
   open(): PayStore
 }
@@ -34,10 +35,9 @@ export function parseStoreSpec(spec: string): StoreSpec {
       throw new UsageError(
         '--store: the PostgreSQL URL needs a host, e.g. postgres://user:password@host:5432/database',
       )
-    if (url.password) url.password = '***'
     return {
       kind: 'postgres',
-      label: `PostgreSQL at ${url.toString()}`,
+      label: `PostgreSQL at ${redactUrl(url)}`,
       open: () => postgresStore(spec),
     }
   }

@@ -15,6 +15,7 @@ export type PayErrorCode =
   | 'rate_limited'
   | 'telegram_error'
   | 'provider_token_missing'
+  | 'store_unavailable'
   | 'network_error'
   | 'timeout'
   | 'invoice_unavailable'

@@ -19,6 +19,8 @@ export const httpStatusByCode: Record<PayErrorCode, number> = {
   telegram_error: 502,
   // The server cannot sell this product until its operator configures a provider token.
   provider_token_missing: 503,
+  // The database is down or unreachable: a retry in a few seconds may succeed.
+  store_unavailable: 503,
   network_error: 0,
   timeout: 0,
   invoice_unavailable: 0,

@@ -1,9 +1,10 @@
-import { timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { type Order, PayError } from '../core'
+import { adminAuth, checkAdminKey, sameSecret } from './admin-auth'
 import { authenticateInitData, type TelegramUser } from './auth'
 import { toCatalog } from './catalog'
+import { corsMiddleware } from './cors'
 import { errorResponse } from './errors'
 import { createFulfillmentWorker, type Logger } from './fulfillment'
 import {
@@ -27,13 +28,24 @@ import { createReconciler, DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileResult }
 import { createRefunds } from './refunds'
 import { pgliteStore } from './store/pglite'
 import type { PayStore } from './store/types'
+import {
+  createStoreGate,
+  DEFAULT_STORE_RETRY_MS,
+  describeError,
+  isStoreConnectionError,
+  storeUnavailable,
+} from './store-gate'
 import { createSubscriptions } from './subscriptions'
 import { createTelegramBot } from './telegram'
 import { parseTelegramUpdate } from './telegram-update'
 
 export interface PayServer {
-  /** The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js route handlers... */
-  fetch: (request: Request) => Promise<Response>
+  /**
+   * The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js
+   * route handlers... The adapter's env goes through to the app (under @hono/node-server it tells the
+   * client's address, which the admin key throttle counts by).
+   */
+  fetch: (request: Request, env?: unknown) => Promise<Response>
   /** The Hono app, to `app.route()` it into yours. */
   app: Hono<Env>
   store: PayStore
@@ -58,13 +70,6 @@ const consoleLogger: Logger = {
   error: (message, data) => console.error(`[tma-pay] ${message}`, data ?? ''),
 }
 
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 /** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
 export function createPayServer(options: PayServerOptions): PayServer {
   if (!options.botToken)
@@ -74,13 +79,19 @@ export function createPayServer(options: PayServerOptions): PayServer {
       'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).',
     )
   }
+  checkAdminKey(options.adminKey)
+  // Checked first: a bad option throws before the default store opens (and locks its directory).
+  const cors = options.cors && corsMiddleware(options.cors)
+  const requireAdmin = adminAuth(options.adminKey, options.adminAuthThrottle)
+  const catalog = toCatalog(options.products)
+  const storeRetryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS
+  if (!(storeRetryMs >= 0))
+    throw new TypeError('createPayServer: storeRetryMs must be milliseconds, 0 or more.')
   const logger = options.logger ?? consoleLogger
   const store = options.store ?? pgliteStore('./.tma-pay')
-  const catalog = toCatalog(options.products)
   const initDataMaxAge = options.initDataMaxAgeSeconds ?? 86_400
   const expiryGraceMs = options.expiryGraceMs ?? 60_000
-  const migrated = store.migrate()
-  migrated.catch((error) => logger.error('store migration failed', { error: String(error) }))
+  const storeGate = createStoreGate(store, logger, storeRetryMs)
 
   const fulfillment = createFulfillmentWorker(
     store,
@@ -96,7 +107,12 @@ export function createPayServer(options: PayServerOptions): PayServer {
   )
   let closed = false
   const drainFulfillment = () => {
-    if (!closed) void migrated.then(() => fulfillment.drain())
+    // The gate logs a store that is not there; the next payment or background tick drains instead.
+    if (!closed)
+      void storeGate.ready().then(
+        () => fulfillment.drain(),
+        () => {},
+      )
   }
 
   let bot: ReturnType<typeof createTelegramBot>
@@ -132,7 +148,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     options.reconcile || {},
   )
   const reconcile = async () => {
-    await migrated
+    await storeGate.ready()
     return reconciler.run()
   }
   let botReady: Promise<void> | undefined
@@ -148,26 +164,36 @@ export function createPayServer(options: PayServerOptions): PayServer {
 
   app.onError((error, c) => {
     if (error instanceof PayError) return errorResponse(error)
-    logger.error('unhandled error', {
-      path: c.req.path,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    })
+    // A database that went away after the start (postgres.js' ECONNREFUSED, CONNECTION_CLOSED, ...) is
+    // worth a retry, not a bug: 503 with the code that says so.
+    if (isStoreConnectionError(error)) {
+      logger.error('store unavailable', { path: c.req.path, ...describeError(error) })
+      return errorResponse(storeUnavailable(error))
+    }
+    logger.error('unhandled error', { path: c.req.path, ...describeError(error) })
     return errorResponse(new PayError('internal', 'Something went wrong on the pay server.'))
   })
   app.notFound((c) => errorResponse(new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)))
+  if (cors) app.use(cors)
   app.use(
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 65_536,
       onError: () => {
-        throw new PayError(
-          'payload_too_large',
-          `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`,
+        const response = errorResponse(
+          new PayError(
+            'payload_too_large',
+            `The body is larger than ${options.maxBodyBytes ?? 65_536} bytes.`,
+          ),
         )
+        // Answered before the body is read: the node adapter drains the unread rest for 500 ms, then cuts
+        // the socket, and a keep-alive client's next request on it fails. So this connection ends here.
+        response.headers.set('connection', 'close')
+        return response
       },
     }),
   )
   app.use(async (_c, next) => {
-    await migrated
+    await storeGate.ready()
     await next()
   })
 
@@ -240,18 +266,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
     return c.json(await subscriptions.setCanceled(c.var.user, parseOrderId(c.req.param('id')), canceled))
   })
 
-  // The shop owner's routes. Without an adminKey they do not exist (404), so nothing can guess a key.
-  const requireAdmin = async (c: Context<Env>, next: () => Promise<void>) => {
-    if (!options.adminKey) throw new PayError('not_found', `No route ${c.req.method} ${c.req.path}.`)
-    const header = c.req.header('authorization')
-    const given = header && /^Bearer\s+(.+)$/i.exec(header.trim())?.[1]
-    if (!sameSecret(given ?? undefined, options.adminKey))
-      throw new PayError(
-        'unauthorized',
-        'Wrong or missing admin key: send Authorization: Bearer <admin key>.',
-      )
-    await next()
-  }
+  // The shop owner's routes, behind requireAdmin: 404 without an adminKey, so nothing can guess a key.
   app.get('/admin/orders', requireAdmin, async (c) => {
     const query = c.req.query()
     const params = parseListQuery(query)
@@ -288,7 +303,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
   })
 
   async function runBackgroundWork() {
-    await migrated
+    await storeGate.ready()
     await orders.expireDue()
     await fulfillment.drain()
   }
@@ -298,9 +313,11 @@ export function createPayServer(options: PayServerOptions): PayServer {
     intervalMs === false
       ? undefined
       : setInterval(() => {
-          runBackgroundWork().catch((error) =>
-            logger.error('background work failed', { error: String(error) }),
-          )
+          runBackgroundWork().catch((error) => {
+            // A store that is not there is logged by the gate, at most once per retry.
+            if (!(error instanceof PayError && error.code === 'store_unavailable'))
+              logger.error('background work failed', describeError(error))
+          })
         }, intervalMs)
   timer?.unref?.()
   // Jobs left by a previous run (a crash, a restart) are picked up at once, not at the first tick.
@@ -319,7 +336,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
   if (options.reconcile !== false) reconcileInBackground()
 
   return {
-    fetch: (request) => Promise.resolve(app.fetch(request)),
+    fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
     app,
     store,
     get telegram() {
@@ -335,7 +352,7 @@ export function createPayServer(options: PayServerOptions): PayServer {
       if (reconcileTimer) clearInterval(reconcileTimer)
       await reconciler.stop()
       await fulfillment.stop()
-      await migrated.catch(() => {})
+      await storeGate.settled()
       await store.close()
     },
   }

@@ -10,8 +10,17 @@ export interface TelegramUser {
 }
 
 /**
- * Reads `Authorization: tma <raw init data>`, checks its HMAC against the bot token and its age,
- * and returns the user. Every failure is a 401 whose code says what to do.
+ * How far ahead of this server's clock an `auth_date` may be, in seconds. Telegram's servers set it, so
+ * data from the future means this clock is behind: by a little, that is ordinary drift; by more, the
+ * clock is off (or someone signs init data with the bot token), and such data would pass the age check
+ * long after it should have expired.
+ */
+export const MAX_INIT_DATA_CLOCK_SKEW_SECONDS = 300
+
+/**
+ * Reads `Authorization: tma <raw init data>`, checks its HMAC against the bot token, its age, and that
+ * it is not dated ahead of this server's clock (by more than `MAX_INIT_DATA_CLOCK_SKEW_SECONDS`), and
+ * returns the user. Every failure is a 401 whose code says what to do.
  */
 export function authenticateInitData(
   header: string | undefined,
@@ -36,12 +45,20 @@ export function authenticateInitData(
     }
     throw new PayError('unauthorized', 'The init data is not signed by this bot.')
   }
-  let user: ReturnType<typeof parse>['user']
+  let parsed: ReturnType<typeof parse>
   try {
-    user = parse(raw).user
+    parsed = parse(raw)
   } catch {
     throw new PayError('unauthorized', 'The init data could not be parsed.')
   }
+  const aheadSeconds = Math.round((parsed.auth_date.getTime() - Date.now()) / 1000)
+  if (!(aheadSeconds <= MAX_INIT_DATA_CLOCK_SKEW_SECONDS)) {
+    throw new PayError(
+      'unauthorized',
+      `The init data's auth_date is ${aheadSeconds} s in the future: check this server's clock (NTP), then reopen the Mini App.`,
+    )
+  }
+  const user = parsed.user
   if (!user || !Number.isSafeInteger(user.id))
     throw new PayError('unauthorized', 'The init data carries no user.')
   const result: TelegramUser = { id: user.id, firstName: user.first_name }

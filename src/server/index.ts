@@ -1,9 +1,11 @@
 // The status machine: one table in src/core, used by the server to write orders.
 export { ORDER_STATUSES } from '../core/order'
 export { acceptsPreCheckout, isPaidOrRefunded, nextStatus, type OrderEventKind } from '../core/transitions'
+export type { AdminAuthThrottle } from './admin-auth'
 export { createPayServer, type PayServer } from './app'
 export { authenticateInitData, type TelegramUser } from './auth'
 export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'
+export type { CorsOptions, CorsOrigin } from './cors'
 export { errorResponse } from './errors'
 export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
 export {
@@ -16,6 +18,7 @@ export {
 } from './notify'
 export type { PayServerOptions } from './options'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
+export { redactUrl } from './redact'
 export { pgliteStore } from './store/pglite'
 export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Order } from '../core'
 import type { FulfillmentContext, FulfillmentHandler } from './fulfillment'
+import { redactUrl } from './redact'
 
 export interface NotifierOptions {
   /** The app backend's endpoint; every paid or refunded order is POSTed to it. */
@@ -59,12 +60,14 @@ export function createNotifier(options: NotifierOptions): {
   try {
     url = new URL(options.url)
   } catch {
-    throw new TypeError(`createNotifier: url ${JSON.stringify(options.url)} is not a URL.`)
+    throw new TypeError('createNotifier: url is not a URL; give the http(s) endpoint of your backend.')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TypeError('createNotifier: url must be http(s).')
   if (!options.secret)
     throw new TypeError('createNotifier: secret is required: receivers need it to check the signature.')
+  // Messages name the endpoint without its credentials or query: they end up in logs.
+  const where = redactUrl(url)
   const send = options.fetch ?? fetch
   const timeoutMs = options.timeoutMs ?? 10_000
 
@@ -89,13 +92,11 @@ export function createNotifier(options: NotifierOptions): {
         error instanceof Error && error.name === 'TimeoutError'
           ? `no answer in ${timeoutMs} ms`
           : String((error as { cause?: unknown })?.cause ?? error)
-      throw new Error(`${type} notification to ${url.origin}${url.pathname} failed: ${reason}`)
+      throw new Error(`${type} notification to ${where} failed: ${reason}`)
     }
     const text = await response.text().catch(() => '')
     if (response.status < 200 || response.status > 299) {
-      throw new Error(
-        `${type} notification to ${url.origin}${url.pathname} answered ${response.status}: ${text.slice(0, 200)}`,
-      )
+      throw new Error(`${type} notification to ${where} answered ${response.status}: ${text.slice(0, 200)}`)
     }
   }
 

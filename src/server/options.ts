@@ -1,5 +1,7 @@
 import type { UserFromGetMe } from 'grammy/types'
+import type { AdminAuthThrottle } from './admin-auth'
 import type { ProductsOption } from './catalog'
+import type { CorsOptions } from './cors'
 import type { FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
 import type { ReconcileOptions } from './reconcile'
 import type { PayStore } from './store/types'
@@ -69,10 +71,28 @@ export interface PayServerOptions {
   reconcile?: ReconcileOptions | false
   /**
    * Key of the shop owner's routes (`GET /admin/orders`, `POST /admin/orders/:id/refund`), sent as
-   * `Authorization: Bearer <adminKey>`; a wrong or missing key answers 401. Default: none, and the admin
+   * `Authorization: Bearer <adminKey>`; a wrong or missing key answers 401. At least 32 characters (make
+   * one with `openssl rand -hex 32`), else createPayServer throws a TypeError. Default: none, and the admin
    * routes answer 404 as if they did not exist.
    */
   adminKey?: string
+  /**
+   * Wrong admin keys one client address may send within `windowMs` before the admin routes answer it
+   * `429 rate_limited` (with `details.retryAfterSeconds`) for `blockMs`, the right key included. The
+   * address is the socket's under @hono/node-server; elsewhere, and behind a reverse proxy, every client
+   * shares one count. `false` turns it off. Default `{ maxFailures: 10, windowMs: 300000, blockMs: 300000 }`.
+   */
+  adminAuthThrottle?: AdminAuthThrottle | false
+  /**
+   * Browser origins other than the API's own that may call it (a Mini App served from another origin):
+   * preflights and answers carry the CORS headers for them, and for no one else. Default: none.
+   */
+  cors?: CorsOptions
+  /**
+   * After a failed store migration (the database down at start), how long until a request tries it
+   * again, in ms; meanwhile requests answer `503 store_unavailable`. Default 5000.
+   */
+  storeRetryMs?: number
   /** How often an open order stream sends a heartbeat comment (and re-reads the order, in case a notification was lost), in ms; well under a client's stall timeout. Default 10000. */
   streamHeartbeatMs?: number
   /** Order streams one user may hold open on this instance at once; past it `GET /orders/:id/stream` answers 429 and clients poll instead. Default 10. */

@@ -1,9 +1,10 @@
 import { PGlite } from '@electric-sql/pglite'
+import { lockDataDir } from './dir-lock'
 import type { SqlDriver, SqlExecutor } from './sql'
 import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
-function pgliteDriver(db: PGlite): SqlDriver {
+function pgliteDriver(db: PGlite, release: () => void = () => {}): SqlDriver {
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
     async query(text, params) {
       const result = await target.query(text, params)
@@ -15,16 +16,36 @@ function pgliteDriver(db: PGlite): SqlDriver {
     transaction: (work) => db.transaction((tx) => work(executor(tx))),
     // In process: PGlite delivers NOTIFY to this instance's own listeners after the commit.
     listen: (channel, onPayload) => db.listen(channel, onPayload),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close()
+      } finally {
+        release()
+      }
+    },
+  }
+}
+
+async function openLocked(dataDir: string): Promise<SqlDriver> {
+  const release = lockDataDir(dataDir)
+  try {
+    return pgliteDriver(await PGlite.create(dataDir), release)
+  } catch (error) {
+    release()
+    throw error
   }
 }
 
 /**
  * The embedded store: PostgreSQL compiled to WASM, in this process, kept in `dir` (`memory://` keeps
- * it in memory). Nothing to install. One process at a time may open a directory; for several server
- * instances use `postgresStore`.
+ * it in memory). Nothing to install. One process at a time may open a directory: a second store on it
+ * fails (its first call rejects) with a message naming the process that has it, until that store is
+ * closed or its process is gone. For several server instances use `postgresStore`.
  */
 export function pgliteStore(dir = './.tma-pay'): PayStore {
   const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
-  return createSqlStore(PGlite.create(dataDir === 'memory://' ? undefined : dataDir).then(pgliteDriver))
+  // The lock is taken now, synchronously: of two stores opened on one directory, the first wins.
+  return createSqlStore(
+    dataDir === 'memory://' ? PGlite.create().then((db) => pgliteDriver(db)) : openLocked(dataDir),
+  )
 }

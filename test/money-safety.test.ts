@@ -4,11 +4,11 @@ import type { Order } from 'tma-pay'
 import type { TelegramSimulator } from 'tma-pay/testing'
 import { describe, expect, it } from 'vitest'
 import {
+  createTestDatabase,
   eventually,
   type RunningServer,
   startServer,
   storeKinds,
-  type TestDatabase,
   testProducts,
   userApi,
   useStack,
@@ -47,7 +47,6 @@ interface LogLine {
 
 describe.each(storeKinds)('money safety on %s', (kind) => {
   let sim: TelegramSimulator
-  let database: TestDatabase
   let server: RunningServer
   const paid: Order[] = []
   const refunded: Order[] = []
@@ -68,7 +67,7 @@ describe.each(storeKinds)('money safety on %s', (kind) => {
       reconcile: false,
     },
     (stack) => {
-      ;({ sim, database, server } = stack)
+      ;({ sim, server } = stack)
     },
   )
 
@@ -323,7 +322,9 @@ describe.each(storeKinds)('money safety on %s', (kind) => {
 
   describe('pre-checkout and expiry', () => {
     it('an order approved just before its deadline stays processing until the payment lands', async () => {
-      const racing = await startServer(sim, database.open(), {
+      // A database of its own: one PGlite directory is opened by one store at a time.
+      const own = await createTestDatabase(kind)
+      const racing = await startServer(sim, own.open(), {
         orderTtlMs: 400,
         expiryGraceMs: 0,
         reconcile: false,
@@ -349,12 +350,15 @@ describe.each(storeKinds)('money safety on %s', (kind) => {
         expect(statuses).toEqual(['created', 'processing', 'paid'])
       } finally {
         await racing.close()
+        await own.remove()
         await restoreWebhook()
       }
     })
 
     it('a processing order whose payment never comes expires once processingTimeoutMs has passed', async () => {
-      const waiting = await startServer(sim, database.open(), {
+      // A database of its own: one PGlite directory is opened by one store at a time.
+      const own = await createTestDatabase(kind)
+      const waiting = await startServer(sim, own.open(), {
         orderTtlMs: 100,
         expiryGraceMs: 0,
         processingTimeoutMs: 300,
@@ -375,6 +379,7 @@ describe.each(storeKinds)('money safety on %s', (kind) => {
         expect((await api.getOrder(order.id)).status).toBe('expired')
       } finally {
         await waiting.close()
+        await own.remove()
         await restoreWebhook()
       }
     })

@@ -1,6 +1,7 @@
 // Entitlements: what each user owns. Non-consumables and passes are rows of their own, changed in the same
 // transaction as the payment or refund that changes them; subscriptions are read off their orders.
 import type { Entitlement, EntitlementEvent, Order, ProductKind } from '../../core'
+import { extendPass } from '../../core/order-rules'
 import { iso, json, orderFromRow, type Row } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
 import type { EntitlementChange, PurchaseTerms } from './types'
@@ -107,20 +108,13 @@ export async function grantForPayment(
     return {}
   }
   const seconds = terms.accessSeconds ?? 0
-  const running = current.active && current.expiresAt !== undefined
-  const from = running ? Date.parse(current.expiresAt!) : now.getTime()
+  const pass = extendPass(current, seconds, now.getTime())
   await tx.query(
     `update tma_pay_entitlements set order_id = $3, granted_at = $4, expires_at = $5, revoked_at = null
      where user_id = $1 and product_id = $2`,
-    [
-      order.userId,
-      order.productId,
-      order.id,
-      running ? current.grantedAt : now,
-      new Date(from + seconds * 1000),
-    ],
+    [order.userId, order.productId, order.id, new Date(pass.grantedAt), new Date(pass.expiresAt)],
   )
-  const action = running ? 'extended' : 'granted'
+  const action = pass.extended ? 'extended' : 'granted'
   await insertChange(tx, order.userId, order.productId, { action, source, orderId: order.id, seconds }, now)
   return {}
 }
@@ -228,17 +222,19 @@ export const entitlementQueries = (db: SqlDriver) => ({
       const now = new Date()
       const current = await lockEntitlement(tx, userId, productId, kind, now)
       if (kind === 'non-consumable' && current.active) return { entitlement: current, changed: false }
-      const running = kind === 'pass' && current.active && current.expiresAt !== undefined
-      const expiresAt =
-        kind === 'pass'
-          ? new Date((running ? Date.parse(current.expiresAt!) : now.getTime()) + (seconds ?? 0) * 1000)
-          : null
+      const pass = kind === 'pass' ? extendPass(current, seconds ?? 0, now.getTime()) : undefined
       const [row] = await tx.query(
         `update tma_pay_entitlements set kind = $3, order_id = null, granted_at = $4, expires_at = $5, revoked_at = null
          where user_id = $1 and product_id = $2 returning *`,
-        [userId, productId, kind, running ? current.grantedAt : now, expiresAt],
+        [
+          userId,
+          productId,
+          kind,
+          new Date(pass?.grantedAt ?? now.getTime()),
+          pass ? new Date(pass.expiresAt) : null,
+        ],
       )
-      const action = running ? 'extended' : 'granted'
+      const action = pass?.extended ? 'extended' : 'granted'
       await insertChange(
         tx,
         userId,

@@ -4,7 +4,7 @@ import { endForRefund } from './entitlements'
 import { enqueueOutboxJob } from './outbox'
 import { iso, orderFromRow } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { insertEvent, lockOrder, lockPurchase } from './timeline'
+import { insertEvent, lockPurchase } from './timeline'
 import type { EventInput, RefundClaim, RefundOutcome } from './types'
 
 /** Makes the (locked, paid) order refunded with its timeline event; the caller decides on an outbox job. */

@@ -1,4 +1,5 @@
 import type { Order } from '../core'
+import type { Logger } from './logger'
 import type { OutboxJob, PayStore } from './store/types'
 
 /** Passed to `onPaid`/`onRefunded`: the same `eventId` on every attempt, so a handler can dedupe. */
@@ -18,12 +19,6 @@ export interface FulfillmentOptions {
   retryMaxMs?: number
   /** How long a worker owns a job before another instance may take it over (a crash). Default 60000. */
   leaseMs?: number
-}
-
-export interface Logger {
-  info(message: string, data?: Record<string, unknown>): void
-  warn(message: string, data?: Record<string, unknown>): void
-  error(message: string, data?: Record<string, unknown>): void
 }
 
 /**

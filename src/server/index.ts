@@ -7,7 +7,8 @@ export { authenticateInitData, type TelegramUser } from './auth'
 export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'
 export type { CorsOptions, CorsOrigin } from './cors'
 export { errorResponse } from './errors'
-export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
+export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions } from './fulfillment'
+export { consoleLogger, type Logger } from './logger'
 export {
   createNotifier,
   NOTIFY_SIGNATURE_HEADER,

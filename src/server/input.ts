@@ -4,11 +4,11 @@ import { MAX_INVOICE_AMOUNT } from '../core/order-rules'
 
 // Untrusted input becomes typed values here, at the edge; everything past this point trusts its types.
 
-const fail = (message: string, details?: unknown): never => {
+export const fail = (message: string, details?: unknown): never => {
   throw new PayError('validation_failed', message, details === undefined ? {} : { details })
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 // PostgreSQL's text and jsonb cannot hold U+0000, and jsonb refuses a lone surrogate: such a string must be
@@ -19,7 +19,8 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
 export const isStorableText = (text: string): boolean => !text.includes('\u0000') && !loneSurrogate.test(text)
 
 /** A string the store can hold: no U+0000, no lone surrogate. */
-const storable = (value: unknown): value is string => typeof value === 'string' && isStorableText(value)
+export const storable = (value: unknown): value is string =>
+  typeof value === 'string' && isStorableText(value)
 
 export interface CreateOrderBody {
   productId: string
@@ -140,15 +141,6 @@ export function parseListQuery(query: Record<string, string | undefined>): ListO
   return params
 }
 
-/** `?user_id=`: the admin view's filter on one user. */
-export function parseUserIdQuery(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  const userId = Number(value)
-  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(userId) || userId < 1)
-    fail('user_id must be a positive integer (a Telegram user id).', { field: 'user_id' })
-  return userId
-}
-
 /** A stream's `Last-Event-ID` (or `?last_event_id=`): the timeline position the client saw last. */
 export function parseLastEventId(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
@@ -156,33 +148,6 @@ export function parseLastEventId(value: string | undefined): number | undefined 
   if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(seq))
     fail('Last-Event-ID must be the id of an event this stream sent.', { field: 'Last-Event-ID' })
   return seq
-}
-
-/** An admin refund's optional body: `{ reason?, by? }` (both go to the timeline). An empty body is `{}`. */
-export async function parseRefundBody(request: Request): Promise<{ reason?: string; by?: string }> {
-  const text = await request.text()
-  if (!text.trim()) return {}
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    return fail('The body is not valid JSON.')
-  }
-  if (!isObject(body)) return fail('The body must be a JSON object: { "reason"?: "...", "by"?: "..." }.')
-  const result: { reason?: string; by?: string } = {}
-  for (const [field, max] of [
-    ['reason', 500],
-    ['by', 100],
-  ] as const) {
-    const value = body[field]
-    if (value === undefined) continue
-    if (!storable(value) || value.length > max)
-      fail(`${field} must be a string of at most ${max} characters, without U+0000 or lone surrogates.`, {
-        field,
-      })
-    if (value) result[field] = value as string
-  }
-  return result
 }
 
 /** Reads a JSON body; malformed JSON is the client's error, not ours. */

@@ -1,10 +1,12 @@
 import type { UserFromGetMe } from 'grammy/types'
-import type { AdminAuthThrottle } from './admin-auth'
+import { type AdminAuthThrottle, checkAdminKey } from './admin-auth'
 import type { ProductsOption } from './catalog'
 import type { CorsOptions } from './cors'
-import type { FulfillmentHandler, FulfillmentOptions, Logger } from './fulfillment'
-import type { ReconcileOptions } from './reconcile'
+import type { FulfillmentHandler, FulfillmentOptions } from './fulfillment'
+import { consoleLogger, type Logger } from './logger'
+import { DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileOptions } from './reconcile'
 import type { PayStore } from './store/types'
+import { DEFAULT_STORE_RETRY_MS } from './store-gate'
 
 export interface PayServerOptions {
   /** The bot's token from @BotFather; it signs init data and calls the Bot API. */
@@ -99,4 +101,43 @@ export interface PayServerOptions {
   maxStreamsPerUser?: number
   /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
   logger?: Logger
+}
+
+/** The options with every default filled in, checked once: what the server's modules read. */
+export type ResolvedOptions = ReturnType<typeof resolveOptions>
+
+const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{1,256}$/
+
+/** Checks the options (a TypeError that says what to do) and fills in the defaults the JSDoc above gives. */
+export function resolveOptions(options: PayServerOptions) {
+  if (!options.botToken)
+    throw new TypeError('createPayServer: botToken is required (from @BotFather, or the simulator).')
+  if (!options.webhookSecret || !WEBHOOK_SECRET.test(options.webhookSecret))
+    throw new TypeError(
+      'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).',
+    )
+  checkAdminKey(options.adminKey)
+  const storeRetryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS
+  if (!(storeRetryMs >= 0))
+    throw new TypeError('createPayServer: storeRetryMs must be milliseconds, 0 or more.')
+  return {
+    ...options,
+    logger: options.logger ?? consoleLogger,
+    basePath: options.basePath ?? '',
+    initDataMaxAgeSeconds: options.initDataMaxAgeSeconds ?? 86_400,
+    orderTtlMs: options.orderTtlMs ?? 3_600_000,
+    expiryGraceMs: options.expiryGraceMs ?? 60_000,
+    processingTimeoutMs: options.processingTimeoutMs ?? 600_000,
+    rateLimit: options.rateLimit ?? { max: 30, windowMs: 60_000 },
+    idempotencyTakeoverMs: options.idempotencyTakeoverMs ?? 20_000,
+    maxBodyBytes: options.maxBodyBytes ?? 65_536,
+    backgroundIntervalMs: options.backgroundIntervalMs ?? 5000,
+    reconcileIntervalMs:
+      options.reconcile === false
+        ? (false as const)
+        : (options.reconcile?.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS),
+    storeRetryMs,
+    streamHeartbeatMs: options.streamHeartbeatMs ?? 10_000,
+    maxStreamsPerUser: options.maxStreamsPerUser ?? 10,
+  }
 }

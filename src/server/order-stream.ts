@@ -1,5 +1,5 @@
 import { isSettled } from '../core'
-import type { Logger } from './fulfillment'
+import type { Logger } from './logger'
 import type { OrderChange, PayStore } from './store/types'
 
 /**

@@ -1,7 +1,7 @@
 // Recording a charge, the one path for both the webhook's successful_payment and reconciliation: whatever the
 // outcome, the money is on record; only a charge that is the order's own pays it.
 import type { Order } from '../core'
-import type { Logger } from './fulfillment'
+import type { Logger } from './logger'
 import type { PaymentRecord, PayStore, RecordedPayment } from './store/types'
 
 export interface PaymentRecorderOptions {

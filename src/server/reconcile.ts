@@ -2,7 +2,6 @@
 // webhook, the server down past Telegram's retries) in getStarTransactions, and applies them the way the
 // webhook would. Truth 2 of the design: money taken is never lost.
 import type { Api } from 'grammy'
-import type { Logger } from './fulfillment'
 import {
   type FoundPayment,
   type FoundRefund,
@@ -10,6 +9,7 @@ import {
   paymentFromTransaction,
   refundFromTransaction,
 } from './ledger'
+import type { Logger } from './logger'
 import type { RecordPayment } from './payments'
 import type { Refunds } from './refunds'
 import type { ChargeState, PayStore } from './store/types'

@@ -3,7 +3,7 @@
 import { type Api, GrammyError } from 'grammy'
 import { type Order, PayError } from '../core'
 import { sleep } from '../core/sleep'
-import type { Logger } from './fulfillment'
+import type { Logger } from './logger'
 import type { EventInput, PayStore, RefundOutcome } from './store/types'
 
 /**

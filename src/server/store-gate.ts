@@ -1,5 +1,5 @@
 import { PayError } from '../core'
-import type { Logger } from './fulfillment'
+import type { Logger } from './logger'
 import type { PayStore } from './store/types'
 
 /** How long after a failed migration the next request tries again, in ms. */

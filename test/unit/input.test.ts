@@ -11,8 +11,8 @@ import {
   parseLastEventId,
   parseListQuery,
   parseOrderId,
-  parseUserIdQuery,
 } from '../../src/server/input'
+import { parseUserIdQuery } from '../../src/server/admin-input'
 import { parseTelegramUpdate } from '../../src/server/telegram-update'
 
 const refused = (work: () => unknown) => {

@@ -56,6 +56,13 @@ export function validateObject(typeName: string, value: unknown): string[] {
   return checkType(typeName, value, typeName)
 }
 
+/** Problems with what a method answered (its `result`), against the spec's return type. */
+export function validateResult(method: string, result: unknown): string[] {
+  if (!hasOwn(botApiSpec.methods, method)) return [`unknown method ${method}`]
+  const returns = botApiSpec.methods[method]!.returns ?? []
+  return checkAlternatives(returns, result, `${method} result`)
+}
+
 function checkFields(fields: BotApiSpecField[], value: Record<string, unknown>, path: string): string[] {
   const problems: string[] = []
   const known = new Set(fields.map((field) => field.name))

@@ -84,6 +84,8 @@ describe('a grammY bot polling the simulator', () => {
     await stopped
     // bot.stop() aborted the long poll and confirmed with a last getUpdates of limit 1.
     expect(sim.calls.at(-1)).toMatchObject({ method: 'getUpdates', params: { limit: 1 }, ok: true })
+    // The simulator saw the aborted long poll hang up and ended it: no call is left waiting.
+    await waitUntil(() => sim.calls.every((call) => call.ok || call.error))
 
     await sim.sendMessage({ userId: 1, text: 'two' })
     expect(sim.pendingUpdates.map((update) => update.message?.text)).toEqual(['two'])

@@ -129,7 +129,8 @@ export interface TelegramSimulator {
    * Resolves once idle() would and no update waits for getUpdates any more: every update made so far was delivered
    * to a webhook or confirmed by a getUpdates offset past it. grammY's bot.start() confirms a batch with its next
    * getUpdates, after its handlers for the batch have run, so this is the point to assert "handled exactly once"
-   * of a polling bot. Rejects after `timeoutMs` (default 10000) with what still waits.
+   * of a polling bot. (@grammyjs/runner fetches the next batch while the last is still handled, so with it this
+   * only says the updates were fetched.) Rejects after `timeoutMs` (default 10000) with what still waits.
    */
   polled(options?: { timeoutMs?: number }): Promise<void>
   /** Ends a long poll in flight (it is answered with no updates), stops deliveries and closes the server. */

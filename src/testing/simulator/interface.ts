@@ -54,7 +54,9 @@ export interface TelegramSimulator {
   readonly botToken: string
   /** What getMe returns; pass it as grammY's botInfo to skip the getMe call at start. */
   readonly botInfo: BotInfo
+  /** Every Bot API call, oldest first, with its result or error (a long poll's once it is answered). */
   readonly calls: readonly RecordedCall[]
+  /** Every webhook call, and every update a fault dropped; updates handed out by getUpdates are in `calls`. */
   readonly deliveries: readonly RecordedDelivery[]
   readonly webhook: { url: string; secretToken?: string } | undefined
   /** Star transactions Telegram made, oldest first: payments taken (even when their webhook never arrived) and refunds. */
@@ -105,7 +107,7 @@ export interface TelegramSimulator {
    */
   renewSubscription(chargeIdOrInvoicePayload: string): Promise<SimulatedPayment>
   /** A fault on the next matching update(s): drop it, deliver `count` copies at once, delay it `ms`, or hold it and
-   * deliver it after the next one (reorder). */
+   * deliver it after the next one (reorder); by webhook or getUpdates (see Fault). */
   fault(fault: Fault): void
   /** The next `times` (default 1) calls to `method` answer with this error instead of running: Telegram having a
    * bad moment (default 500 'Internal Server Error'), or flood control (429 with retry_after). */

@@ -226,7 +226,9 @@ export type FaultTarget = 'pre_checkout_query' | 'successful_payment' | 'refunde
 
 export interface Fault {
   /** drop: never deliver; duplicate: deliver `count` copies at once; delay: deliver after `ms`;
-   * reorder: hold the update and deliver it after the next one. */
+   * reorder: hold the update and deliver it after the next one. For updates waiting for getUpdates (no webhook
+   * set): the copies come side by side in one answer; a delayed or reordered update is made late (its update_id
+   * assigned when it enters the queue), since an offset past a later update would confirm it unseen. */
   type: 'drop' | 'duplicate' | 'delay' | 'reorder'
   /** Which updates it hits. Default 'any'. */
   on?: FaultTarget
@@ -257,6 +259,7 @@ export interface RecordedCall {
   error?: { error_code: number; description: string; parameters?: { retry_after?: number } }
 }
 
+/** A webhook call, or an update a fault dropped (with a webhook or without). */
 export interface RecordedDelivery {
   updateId: number
   update: Update

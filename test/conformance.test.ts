@@ -1,6 +1,6 @@
-// Bot API conformance: every call made to a simulator and every update it sent, as recorded to
-// TMA_PAY_RECORD_DIR by the rest of the test run, must follow the Telegram Bot API spec (bot-api.json).
-// Without recordings it records a small payment flow of its own, so it always checks something.
+// Bot API conformance: every call made to a simulator, every result it answered and every update it sent, as
+// recorded to TMA_PAY_RECORD_DIR by the rest of the test run, must follow the Telegram Bot API spec
+// (bot-api.json). Without recordings it records small flows of its own, so it always checks something.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,6 +12,7 @@ import {
   type RecordedLine,
   validateMethodCall,
   validateObject,
+  validateResult,
 } from 'tma-pay/testing'
 import { describe, expect, it } from 'vitest'
 
@@ -84,6 +85,31 @@ async function recordOwnFlow(): Promise<Recording[]> {
     })
     await call('getWebhookInfo')
     await sim.idle()
+
+    // A polling bot's chat: /start answered with a Mini App button, a chat invoice paid.
+    await call('deleteWebhook')
+    await call('getUpdates', { allowed_updates: ['message', 'pre_checkout_query'], timeout: 0 })
+    await sim.sendMessage({ userId: 1002, text: '/start magic-book' })
+    await call('sendMessage', {
+      chat_id: 1002,
+      text: '<b>Welcome</b> to the shop',
+      parse_mode: 'HTML',
+      reply_markup: { inline_keyboard: [[{ text: 'Open', web_app: { url: 'https://shop.example/' } }]] },
+    })
+    const invoice = (await call('sendInvoice', {
+      chat_id: 1002,
+      title: 'Magic book',
+      description: 'A book of spells',
+      payload: 'ord_conformance_chat',
+      currency: 'XTR',
+      prices: [{ label: 'Magic book', amount: 25 }],
+    })) as { message_id: number }
+    const paying = sim.payChatInvoice(invoice.message_id)
+    const updates = (await call('getUpdates', { timeout: 5 })) as Array<{ update_id: number }>
+    const pending = sim.pendingUpdates.find((update) => update.pre_checkout_query)
+    await call('answerPreCheckoutQuery', { pre_checkout_query_id: pending?.pre_checkout_query?.id, ok: true })
+    expect((await paying).outcome).toBe('paid')
+    await call('getUpdates', { offset: (updates.at(-1)?.update_id ?? 0) + 1, timeout: 0 })
     return readRecordings(dir)
   } finally {
     await sim.close()
@@ -96,16 +122,17 @@ describe('Bot API conformance', () => {
   it('every recorded Bot API call and update follows the spec', async () => {
     let recordings = readRecordings(process.env.TMA_PAY_RECORD_DIR)
     if (recordings.length === 0) recordings = await recordOwnFlow()
-    const calls = recordings.filter(({ line }) => line.kind === 'call')
-    const updates = recordings.filter(({ line }) => line.kind === 'update')
-    expect(calls.length).toBeGreaterThan(0)
-    expect(updates.length).toBeGreaterThan(0)
+    for (const kind of ['call', 'result', 'update']) {
+      expect(recordings.filter(({ line }) => line.kind === kind).length, kind).toBeGreaterThan(0)
+    }
 
     const problems = recordings.flatMap(({ where, line }) => {
       const found =
         line.kind === 'call'
           ? validateMethodCall(line.method, line.params)
-          : validateObject('Update', line.update)
+          : line.kind === 'result'
+            ? validateResult(line.method, line.result)
+            : validateObject('Update', line.update)
       return found.map((problem) => `${where}: ${problem}`)
     })
     expect(problems).toEqual([])
@@ -177,6 +204,74 @@ describe('the validator catches violations', () => {
     ).toEqual(['refundStarPayment.user_id must be Integer, got string "1"'])
     expect(validateMethodCall('sendMessage', { chat_id: '@channel', text: 'hi' })).toEqual([])
     expect(validateMethodCall('sendPhoto', {})).toEqual(['unknown method sendPhoto'])
+  })
+
+  it('checks the limits of the chat and polling methods', () => {
+    expect(validateMethodCall('getUpdates', { limit: 101 })).toEqual([
+      'getUpdates: limit must be 1-100, got 101',
+    ])
+    expect(
+      validateMethodCall('getUpdates', { offset: -1, limit: 100, timeout: 30, allowed_updates: [] }),
+    ).toEqual([])
+    const message = { chat_id: 1, text: 'x'.repeat(4096) }
+    expect(validateMethodCall('sendMessage', message)).toEqual([])
+    expect(validateMethodCall('sendMessage', { ...message, text: `${message.text}x` })).toEqual([
+      'sendMessage: text after entities parsing must be 1-4096 characters, got 4097',
+    ])
+    // Markup does not count, and what is left after parsing must not be empty.
+    expect(
+      validateMethodCall('sendMessage', { ...message, text: `<i>${message.text}</i>`, parse_mode: 'HTML' }),
+    ).toEqual([])
+    expect(
+      validateMethodCall('sendMessage', { chat_id: 1, text: '<b></b>', parse_mode: 'HTML' }),
+    ).toHaveLength(1)
+    expect(
+      validateMethodCall('sendMessage', { chat_id: 1, text: '<b>open', parse_mode: 'HTML' }).join(),
+    ).toMatch(/can't parse entities: Can't find end tag corresponding to start tag "b"/)
+    const keyboard = { inline_keyboard: [[{ text: 'Shop', web_app: { url: 'https://x.example/' } }]] }
+    expect(validateMethodCall('sendMessage', { chat_id: 1, text: 'x', reply_markup: keyboard })).toEqual([])
+    expect(
+      validateMethodCall('sendMessage', {
+        chat_id: 1,
+        text: 'x',
+        reply_markup: { inline_keyboard: [[{ web_app: {} }]] },
+      }).join(),
+    ).toMatch(/text is required/)
+
+    const chatInvoice = { ...invoice, chat_id: 1 }
+    expect(validateMethodCall('sendInvoice', chatInvoice)).toEqual([])
+    expect(validateMethodCall('sendInvoice', { ...chatInvoice, prices: [] }).join()).toMatch(
+      /prices must not be empty/,
+    )
+    expect(validateMethodCall('sendInvoice', { ...chatInvoice, suggested_tip_amounts: [5] }).join()).toMatch(
+      /suggested_tip_amounts is not supported for currency XTR/,
+    )
+    const card = { ...chatInvoice, currency: 'EUR', provider_token: '1:TEST:x', max_tip_amount: 100 }
+    expect(validateMethodCall('sendInvoice', { ...card, suggested_tip_amounts: [10, 50] })).toEqual([])
+    expect(validateMethodCall('sendInvoice', { ...card, suggested_tip_amounts: [50, 10] }).join()).toMatch(
+      /strictly increasing/,
+    )
+    expect(validateMethodCall('sendInvoice', { ...card, suggested_tip_amounts: [10, 500] }).join()).toMatch(
+      /must not exceed max_tip_amount/,
+    )
+  })
+
+  it("checks a method's result against its return type", () => {
+    const message = { message_id: 1, date: 1, chat: { id: 1, type: 'private' }, text: 'hi' }
+    expect(validateResult('sendMessage', message)).toEqual([])
+    expect(validateResult('sendMessage', { ...message, message_id: undefined })).toEqual([
+      'sendMessage result.message_id is required',
+    ])
+    expect(validateResult('getUpdates', [{ update_id: 1, message }])).toEqual([])
+    expect(validateResult('getUpdates', [{ message }])).toEqual([
+      'getUpdates result[0].update_id is required',
+    ])
+    expect(validateResult('setWebhook', 'yes')).toEqual([
+      'setWebhook result must be Boolean, got string "yes"',
+    ])
+    expect(
+      validateResult('getWebhookInfo', { url: '', has_custom_certificate: false, pending_update_count: 0 }),
+    ).toEqual([])
   })
 
   it('checks updates field by field, into nested types', () => {

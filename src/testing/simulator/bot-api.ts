@@ -1,21 +1,23 @@
-// The Bot API methods the simulator answers, each returning what Telegram's `result` would be.
-import { maxInvoiceAmount } from '../../core/order-rules'
+// The Bot API methods the simulator answers, each returning what Telegram's `result` would be (or a promise of
+// it: getUpdates may wait).
 import { STAR_SUBSCRIPTION_PERIOD } from '../spec/validate'
+import { nextAllowedUpdates } from './allowed-updates'
+import { privateChat, sendBotMessage, sendInvoiceMessage } from './chat'
 import { BotApiError, badRequest, randomSlug, type SimulatorContext, unixNow } from './context'
-import type { LabeledPrice, Message, SimulatedInvoice, StarTransaction } from './types'
+import { invoiceTerms } from './invoice-terms'
+import { conflictWithWebhook, terminatedByWebhook } from './polling'
+import type { Message, SimulatedInvoice, StarTransaction, WebhookSettings } from './types'
 
 type Params = Record<string, unknown>
-type Method = (context: SimulatorContext, params: Params) => unknown
+/** What the simulator knows of the HTTP call: `signal` aborts when the caller hangs up. */
+export interface MethodCall {
+  signal: AbortSignal
+}
+type Method = (context: SimulatorContext, params: Params, call: MethodCall) => unknown
 
 const string = (value: unknown) => (typeof value === 'string' ? value : undefined)
-
-/** BotFather's payment provider tokens: '<provider bot id>:TEST:<key>' (test payments) or ':LIVE:'. */
-const PROVIDER_TOKEN = /^\d+:(?:TEST|LIVE):\S+$/
-
-function acceptsProviderToken(context: SimulatorContext, token: string | undefined): boolean {
-  if (!token) return false
-  return context.providerTokens ? context.providerTokens.includes(token) : PROVIDER_TOKEN.test(token)
-}
+const integer = (value: unknown, fallback: number) =>
+  typeof value === 'number' ? Math.trunc(value) : fallback
 
 function paymentOf(context: SimulatorContext, params: Params) {
   const payment = context.payments.get(String(params.telegram_payment_charge_id))
@@ -24,22 +26,32 @@ function paymentOf(context: SimulatorContext, params: Params) {
   return payment
 }
 
+/** The IP address Telegram would send webhook calls to: the one given, the URL's own, else loopback. */
+function webhookIp(url: string, given: unknown): string {
+  if (typeof given === 'string' && given) return given
+  const host = URL.canParse(url) ? new URL(url).hostname.replace(/^\[|\]$/g, '') : ''
+  return /^[\d.]+$|:/.test(host) ? host : '127.0.0.1'
+}
+
 export const botApiMethods: Record<string, Method> = {
   getMe: (context) => context.botInfo,
 
   setWebhook(context, params) {
     const url = String(params.url)
-    const settings = url
+    const { delivery } = context
+    // "If not specified, the previous setting will be used", for the bot as a whole.
+    delivery.allowedUpdates = nextAllowedUpdates(params.allowed_updates, delivery.allowedUpdates)
+    const settings: WebhookSettings | undefined = url
       ? {
           url,
           secretToken: string(params.secret_token),
           maxConnections: typeof params.max_connections === 'number' ? params.max_connections : 40,
-          // "If not specified, the previous setting will be used."
-          allowedUpdates:
-            (params.allowed_updates as string[] | undefined) ?? context.delivery.webhook?.allowedUpdates,
+          ipAddress: webhookIp(url, params.ip_address),
         }
       : undefined
-    context.delivery.setWebhook(settings, params.drop_pending_updates === true)
+    // A webhook ends the long poll waiting, as Telegram does; the poller then gets 409s until deleteWebhook.
+    if (settings) context.polling.terminate(terminatedByWebhook)
+    delivery.setWebhook(settings, params.drop_pending_updates === true)
     return true
   },
 
@@ -49,46 +61,48 @@ export const botApiMethods: Record<string, Method> = {
   },
 
   getWebhookInfo({ delivery }) {
-    const { webhook, lastError } = delivery
+    const { webhook, lastError, allowedUpdates } = delivery
+    // The fields the Bot API server fills: ip_address and max_connections only while a webhook is set,
+    // allowed_updates only when it is not the default, the last error until the webhook is replaced or removed.
     return {
       url: webhook?.url ?? '',
       has_custom_certificate: false,
       pending_update_count: delivery.pendingUpdateCount,
-      ...(webhook && { ip_address: '127.0.0.1', max_connections: webhook.maxConnections }),
-      ...(webhook?.allowedUpdates && { allowed_updates: webhook.allowedUpdates }),
       ...(lastError && { last_error_date: lastError.date, last_error_message: lastError.message }),
+      ...(webhook && { max_connections: webhook.maxConnections, ip_address: webhook.ipAddress }),
+      ...(allowedUpdates && { allowed_updates: [...allowedUpdates] }),
     }
   },
 
+  getUpdates(context, params, { signal }) {
+    if (context.delivery.webhook) throw new BotApiError(409, conflictWithWebhook)
+    const { delivery } = context
+    delivery.allowedUpdates = nextAllowedUpdates(params.allowed_updates, delivery.allowedUpdates)
+    return context.polling.getUpdates(
+      {
+        offset: integer(params.offset, 0),
+        limit: integer(params.limit, 100),
+        timeout: integer(params.timeout, 0),
+      },
+      signal,
+    )
+  },
+
   createInvoiceLink(context, params) {
-    const prices = params.prices as LabeledPrice[]
-    const currency = String(params.currency)
-    if (currency !== 'XTR' && !acceptsProviderToken(context, string(params.provider_token)))
-      throw badRequest('PAYMENT_PROVIDER_INVALID')
     if (params.subscription_period !== undefined && params.subscription_period !== STAR_SUBSCRIPTION_PERIOD) {
       throw badRequest('SUBSCRIPTION_PERIOD_INVALID')
     }
-    const totalAmount = prices.reduce((sum, price) => sum + price.amount, 0)
-    if (totalAmount < 1 || totalAmount > maxInvoiceAmount(currency))
-      throw badRequest('CURRENCY_TOTAL_AMOUNT_INVALID')
     const slug = randomSlug()
-    const invoice: SimulatedInvoice = {
-      slug,
-      url: `https://t.me/$${slug}`,
-      title: String(params.title),
-      description: String(params.description),
-      payload: String(params.payload),
-      currency,
-      prices: prices.map(({ label, amount }) => ({ label, amount })),
-      totalAmount,
-      createdAt: new Date().toISOString(),
-    }
+    const invoice: SimulatedInvoice = { slug, url: `https://t.me/$${slug}`, ...invoiceTerms(context, params) }
     if (typeof params.subscription_period === 'number')
       invoice.subscriptionPeriod = params.subscription_period
-    if (typeof params.photo_url === 'string') invoice.photoUrl = params.photo_url
     context.invoices.set(slug, invoice)
     return invoice.url
   },
+
+  sendInvoice: sendInvoiceMessage,
+
+  sendMessage: sendBotMessage,
 
   answerPreCheckoutQuery(context, params) {
     const query = context.preCheckoutQueries.get(String(params.pre_checkout_query_id))
@@ -120,7 +134,7 @@ export const botApiMethods: Record<string, Method> = {
     const message: Message = {
       message_id: context.nextMessageId++,
       date: unixNow(),
-      chat: { id: user.id, type: 'private', first_name: user.first_name },
+      chat: privateChat(context, user.id),
       from: user,
       refunded_payment: {
         currency: invoice.currency,
@@ -130,6 +144,7 @@ export const botApiMethods: Record<string, Method> = {
         provider_payment_charge_id: payment.providerChargeId,
       },
     }
+    context.messages.push(message)
     void context.delivery.enqueue({ message })
     return true
   },
@@ -146,22 +161,6 @@ export const botApiMethods: Record<string, Method> = {
     if (!payment.subscription) throw badRequest('SUBSCRIPTION_ID_INVALID')
     payment.subscription.canceled = params.is_canceled === true
     return true
-  },
-
-  sendMessage(context, params) {
-    // Only private chats exist here (a user's id is their chat's id); '@channel' usernames name no chat.
-    const chatId = params.chat_id
-    if (typeof chatId !== 'number') throw badRequest('chat not found')
-    const user = [...context.payments.values()].find((payment) => payment.user.id === chatId)?.user
-    const { id, is_bot, first_name, username } = context.botInfo
-    const message: Message = {
-      message_id: context.nextMessageId++,
-      date: unixNow(),
-      chat: { id: chatId, type: 'private', ...(user && { first_name: user.first_name }) },
-      from: { id, is_bot, first_name, username },
-      text: String(params.text),
-    }
-    return message
   },
 }
 

@@ -1,7 +1,15 @@
 // What the simulated Telegram knows: the bot, its invoices, open pre-checkout queries, payments and the Star ledger.
 import { randomBytes } from 'node:crypto'
 import type { WebhookDelivery } from './delivery'
-import type { BotInfo, SimulatedInvoice, StarTransaction, TelegramUser } from './types'
+import type { LongPolling } from './polling'
+import type {
+  BotInfo,
+  Message,
+  SimulatedChatInvoice,
+  SimulatedInvoice,
+  StarTransaction,
+  TelegramUser,
+} from './types'
 
 /** A Bot API error, answered as `{ ok: false, error_code, description }` with that HTTP status. */
 export class BotApiError extends Error {
@@ -35,7 +43,7 @@ export interface PaymentRecord {
   chargeId: string
   providerChargeId: string
   user: TelegramUser
-  invoice: SimulatedInvoice
+  invoice: SimulatedInvoice | SimulatedChatInvoice
   /** What the user paid: the invoice's total unless pay() was told otherwise. */
   amount: number
   date: number
@@ -47,10 +55,21 @@ export interface SimulatorContext {
   readonly botToken: string
   readonly botInfo: BotInfo
   readonly delivery: WebhookDelivery
+  readonly polling: LongPolling
   readonly preCheckoutTimeoutMs: number
+  /** Whether web_app buttons may have http:// URLs (Telegram's test environment). */
+  readonly allowHttpWebApps: boolean
   /** The provider tokens createInvoiceLink accepts; absent: any of BotFather's form. */
   readonly providerTokens?: readonly string[]
   readonly invoices: Map<string, SimulatedInvoice>
+  /** Invoice messages (sendInvoice), by message_id. */
+  readonly chatInvoices: Map<number, SimulatedChatInvoice>
+  /** Chat invoice payments under way, as `${messageId}:${userId}`: a second pay() of one waits for none. */
+  readonly chatInvoicesPaying: Set<string>
+  /** The users the simulator has met (messages, payments), by id: a private chat's id is its user's. */
+  readonly users: Map<number, TelegramUser>
+  /** Every message in every chat, oldest first: the users', the bot's, payment service messages. */
+  readonly messages: Message[]
   readonly preCheckoutQueries: Map<string, OpenPreCheckoutQuery>
   readonly payments: Map<string, PaymentRecord>
   /** Star transactions in the order they happened (getStarTransactions answers newest first). */

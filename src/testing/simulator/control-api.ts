@@ -2,8 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { corsHeaders, HttpError, readBody, sendJson } from './http'
 import type { TelegramSimulator } from './interface'
-import { SubscriptionRenewalError, UnknownInvoiceError } from './payments'
-import type { Fault } from './types'
+import { InvoiceAlreadyPaidError, SubscriptionRenewalError, UnknownInvoiceError } from './payments'
+import type { ChatInvoiceTarget, Fault } from './types'
 
 const faultTypes = new Set(['drop', 'duplicate', 'delay', 'reorder'])
 const faultTargets = new Set(['pre_checkout_query', 'successful_payment', 'refunded_payment', 'any'])
@@ -24,6 +24,8 @@ export async function handleControlRequest(
       if (!invoice) throw new HttpError(404, `no invoice ${slug}`)
       return reply(200, invoice)
     }
+    const chatPath = /^GET \/sim\/chats\/(-?\d+)$/.exec(route)
+    if (chatPath) return reply(200, { data: simulator.chat(Number(chatPath[1])) })
     switch (route) {
       case 'GET /sim/state':
         return reply(200, {
@@ -31,11 +33,15 @@ export async function handleControlRequest(
           botInfo: simulator.botInfo,
           webhook: simulator.webhook ?? null,
           invoices: simulator.invoices,
+          chatInvoices: simulator.chatInvoices,
           counts: {
             calls: simulator.calls.length,
             deliveries: simulator.deliveries.length,
             transactions: simulator.transactions.length,
             invoices: simulator.invoices.length,
+            chatInvoices: simulator.chatInvoices.length,
+            messages: simulator.messages.length,
+            pendingUpdates: simulator.pendingUpdates.length,
           },
         })
       case 'GET /sim/calls':
@@ -56,6 +62,43 @@ export async function handleControlRequest(
           userId: body.userId as number,
           outcome: body.outcome as 'paid' | 'cancelled' | undefined,
           firstName: typeof body.firstName === 'string' ? body.firstName : undefined,
+        })
+        return reply(200, payment)
+      }
+      case 'POST /sim/messages': {
+        // The user writes to the bot (/start, say); the answer is the message as the bot gets it.
+        const body = await readJson(request)
+        if (!Number.isSafeInteger(body.userId) || (body.userId as number) <= 0)
+          throw new HttpError(400, 'userId must be a positive integer')
+        if (typeof body.text !== 'string' || body.text.trim() === '' || [...body.text].length > 4096)
+          throw new HttpError(400, 'text must be 1-4096 characters')
+        const name = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined)
+        const message = await simulator.sendMessage({
+          userId: body.userId as number,
+          text: body.text,
+          firstName: name('firstName'),
+          lastName: name('lastName'),
+          username: name('username'),
+          languageCode: name('languageCode'),
+        })
+        return reply(200, message)
+      }
+      case 'POST /sim/chat-invoices/pay': {
+        // An invoice message by its messageId, or the latest sent to chatId; the payer is the chat's user by default.
+        const body = await readJson(request)
+        let target: ChatInvoiceTarget
+        if (Number.isSafeInteger(body.messageId)) target = body.messageId as number
+        else if (Number.isSafeInteger(body.chatId)) target = { chatId: body.chatId as number }
+        else throw new HttpError(400, 'messageId or chatId is required')
+        if (body.userId !== undefined && !Number.isSafeInteger(body.userId))
+          throw new HttpError(400, 'userId must be an integer')
+        if (body.outcome !== undefined && body.outcome !== 'paid' && body.outcome !== 'cancelled') {
+          throw new HttpError(400, "outcome must be 'paid' or 'cancelled'")
+        }
+        const payment = await simulator.payChatInvoice(target, {
+          ...(body.userId !== undefined && { userId: body.userId as number }),
+          ...(body.outcome !== undefined && { outcome: body.outcome as 'paid' | 'cancelled' }),
+          ...(typeof body.firstName === 'string' && { firstName: body.firstName }),
         })
         return reply(200, payment)
       }
@@ -92,7 +135,9 @@ export async function handleControlRequest(
     }
   } catch (error) {
     const status =
-      error instanceof HttpError || error instanceof SubscriptionRenewalError
+      error instanceof HttpError ||
+      error instanceof SubscriptionRenewalError ||
+      error instanceof InvoiceAlreadyPaidError
         ? error.status
         : error instanceof UnknownInvoiceError
           ? 404

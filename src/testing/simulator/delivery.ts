@@ -1,6 +1,11 @@
-// Webhook delivery as Telegram does it: POST each update to the webhook (with the secret header), redeliver the
-// same update after a non-2xx answer or a network error, give up after the last retry. Faults on demand.
+// Where updates go, as Telegram does it. With a webhook: POST each update to it (with the secret header),
+// redeliver the same update after a non-2xx answer or a network error, give up after the last retry. Without
+// one: keep it in the queue getUpdates reads (update-queue.ts, polling.ts). Faults on demand, in both.
+import { allowsUpdate } from './allowed-updates'
+import { Faults } from './faults'
 import type { Fault, RecordedDelivery, Update, WebhookSettings } from './types'
+import { UpdateQueue } from './update-queue'
+import { callWebhook, webhookReply } from './webhook-call'
 
 export interface WebhookDeliveryOptions {
   retryDelaysMs: number[]
@@ -10,85 +15,113 @@ export interface WebhookDeliveryOptions {
   onWebhookReply(method: string, params: Record<string, unknown>): void
 }
 
-// Telegram sends these only when allowed_updates names them.
-const notSentByDefault = new Set(['chat_member', 'message_reaction', 'message_reaction_count'])
-// Telegram closes a webhook request that takes longer than this and counts it as failed.
-const webhookTimeoutMs = 60_000
-
 export function updateType(update: object): string | undefined {
   return Object.keys(update).find((key) => key !== 'update_id')
-}
-
-function faultHits(fault: Fault, update: Update): boolean {
-  const on = fault.on ?? 'any'
-  if (on === 'any') return true
-  if (on === 'pre_checkout_query') return update.pre_checkout_query !== undefined
-  return update.message?.[on] !== undefined
-}
-
-// fetch reports 'fetch failed' and keeps the useful part (ECONNREFUSED, timeout) in its cause.
-function networkErrorMessage(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  return error.cause instanceof Error ? error.cause.message : error.message
 }
 
 export class WebhookDelivery {
   readonly deliveries: RecordedDelivery[] = []
   webhook: WebhookSettings | undefined
   lastError: { date: number; message: string } | undefined
-  /** Updates made while no webhook was set; delivered once one is (unless dropped). */
-  private pending: Update[] = []
-  /** Updates a 'reorder' fault holds back until the next update has gone out. */
+  /** allowed_updates, for the bot as a whole (setWebhook and getUpdates set it); undefined: the default. */
+  allowedUpdates: readonly string[] | undefined
+  /** Updates made while no webhook was set: getUpdates reads them; a webhook set later gets them. */
+  readonly queue = new UpdateQueue()
+  /** Updates a 'reorder' fault holds back until the next update has gone out (to the webhook)... */
   private held: Update[] = []
-  private faults: Array<Fault & { remaining: number }> = []
+  /** ...or, with no webhook, until the next update is made; they get their update_id then (see enqueue). */
+  private heldUnmade: Array<Omit<Update, 'update_id'>> = []
+  private faults = new Faults()
   private nextUpdateId = 100_000_001
   /** update_ids handed to the webhook pipeline and neither delivered nor given up yet. */
   private outstanding = new Set<number>()
   private inFlight = 0
   private idleWaiters: Array<() => void> = []
+  private polledWaiters: Array<() => void> = []
   private timers = new Set<ReturnType<typeof setTimeout>>()
   private closing = new AbortController()
 
-  constructor(private readonly options: WebhookDeliveryOptions) {}
-
-  /** Updates Telegram still holds for the bot: waiting for a webhook, held, being (re)delivered. */
-  get pendingUpdateCount(): number {
-    return this.pending.length + this.outstanding.size
+  constructor(private readonly options: WebhookDeliveryOptions) {
+    this.queue.onChange(() => this.checkIdle())
   }
 
+  /** Updates Telegram still holds for the bot: unconfirmed in the queue, held, being (re)delivered. */
+  get pendingUpdateCount(): number {
+    return this.queue.distinctCount + this.outstanding.size
+  }
+
+  /** Sets (or with undefined, removes) the webhook. Telegram forgets the last error of a webhook it replaces
+   * or removes, and keeps it when setWebhook changes nothing. */
   setWebhook(webhook: WebhookSettings | undefined, dropPendingUpdates: boolean): void {
+    const same =
+      webhook?.url === this.webhook?.url &&
+      webhook?.secretToken === this.webhook?.secretToken &&
+      webhook?.maxConnections === this.webhook?.maxConnections
+    if (!same || dropPendingUpdates) this.lastError = undefined
     this.webhook = webhook
-    if (dropPendingUpdates) this.pending = []
+    if (dropPendingUpdates) {
+      this.queue.clear()
+      // Updates in redelivery are Telegram's pending updates too: their retries find them gone.
+      this.outstanding.clear()
+      this.held = []
+      this.heldUnmade = []
+    }
     if (!webhook) return
-    const waiting = this.pending.splice(0)
-    for (const update of waiting) void this.start(update)
+    for (const update of this.queue.takeAll()) void this.start(update)
   }
 
   addFault(fault: Fault): void {
-    this.faults.push({ ...fault, remaining: fault.times ?? 1 })
+    this.faults.add(fault)
   }
 
   /**
    * Gives the update its update_id and sends it. Resolves when its first delivery attempt is done, or at once
-   * when there is no webhook or a fault drops, delays or holds it.
+   * when there is no webhook (it waits in the queue for getUpdates) or a fault drops, delays or holds it.
    */
   enqueue(update: Omit<Update, 'update_id'>): Promise<void> {
     if (this.closing.signal.aborted) return Promise.resolve()
-    const type = updateType(update)
-    const allowed = this.webhook?.allowedUpdates?.length ? this.webhook.allowedUpdates : undefined
-    if (type && (allowed ? !allowed.includes(type) : notSentByDefault.has(type))) return Promise.resolve()
-    const full: Update = { update_id: this.nextUpdateId++, ...update }
-    this.options.onUpdate(full)
-    if (!this.webhook) {
-      this.pending.push(full)
-      return Promise.resolve()
+    if (!allowsUpdate(this.allowedUpdates, updateType(update))) return Promise.resolve()
+    if (this.webhook) return this.start(this.make(update))
+    // With no webhook the fault applies now. getUpdates answers in update_id order and an offset confirms
+    // everything below it, so an update delayed or reordered with its id kept would be confirmed unseen once
+    // a later one is: here it is made late instead (its update_id assigned when it enters the queue).
+    const fault = this.faults.take(update)
+    if (fault?.type === 'drop') {
+      this.record(this.make(update), 1, 0, 'drop')
+    } else if (fault?.type === 'delay') {
+      this.later(fault.ms ?? 1000, async () => this.admit(update))
+    } else if (fault?.type === 'reorder') {
+      this.heldUnmade.push(update)
+    } else {
+      // A duplicate's copies sit side by side: one getUpdates answer carries them all, and confirming the
+      // update_id confirms them all.
+      this.admit(update, fault?.type === 'duplicate' ? Math.max(1, fault.count ?? 2) : 1)
     }
-    return this.start(full)
+    return Promise.resolve()
   }
 
-  private start(update: Update): Promise<void> {
+  /** Unconfirmed updates waiting for getUpdates. */
+  get pendingUpdates(): readonly Update[] {
+    return this.queue.all
+  }
+
+  private make(update: Omit<Update, 'update_id'>): Update {
+    const full: Update = { update_id: this.nextUpdateId++, ...update }
+    this.options.onUpdate(full)
+    return full
+  }
+
+  /** An update made with its fault already applied: into the queue, or to a webhook set meanwhile. */
+  private admit(update: Omit<Update, 'update_id'>, copies = 1): void {
+    const full = this.make(update)
+    if (this.webhook) void this.start(full, false)
+    else this.queue.add(full, copies)
+    for (const held of this.heldUnmade.splice(0)) this.admit(held)
+  }
+
+  private start(update: Update, faulty = true): Promise<void> {
     this.outstanding.add(update.update_id)
-    const fault = this.takeFault(update)
+    const fault = faulty ? this.faults.take(update) : undefined
     if (fault?.type === 'reorder') {
       this.held.push(update)
       return Promise.resolve()
@@ -121,21 +154,15 @@ export class WebhookDelivery {
     return index >= 0
   }
 
-  private takeFault(update: Update): Fault | undefined {
-    const index = this.faults.findIndex((fault) => faultHits(fault, update))
-    const fault = this.faults[index]
-    if (!fault) return undefined
-    if (--fault.remaining <= 0) this.faults.splice(index, 1)
-    return fault
-  }
-
   private send(update: Update, attempt: number, fault?: Fault['type'], copies = 1): Promise<void> {
     return this.track(async () => {
+      // Dropped meanwhile (drop_pending_updates).
+      if (!this.outstanding.has(update.update_id)) return
       const webhook = this.webhook
       if (!webhook) {
-        // The webhook was removed meanwhile: Telegram keeps the update for the next one.
+        // The webhook was removed meanwhile: Telegram keeps the update, for getUpdates or the next webhook.
         this.outstanding.delete(update.update_id)
-        this.pending.push(update)
+        this.queue.add(update)
         return
       }
       const results = await Promise.all(
@@ -158,43 +185,21 @@ export class WebhookDelivery {
   }
 
   private async post(webhook: WebhookSettings, update: Update, attempt: number, fault?: Fault['type']) {
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (webhook.secretToken) headers['x-telegram-bot-api-secret-token'] = webhook.secretToken
-    try {
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(update),
-        signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(webhookTimeoutMs)]),
-      })
-      const body = await response.text()
-      this.record(update, attempt, response.status, fault)
-      if (!response.ok) {
-        this.fail(`Wrong response from the webhook: ${response.status} ${response.statusText}`)
-        return false
-      }
-      this.webhookReply(body)
-      return true
-    } catch (error) {
-      const message = networkErrorMessage(error)
-      this.record(update, attempt, 0, fault, message)
-      this.fail(message)
+    const result = await callWebhook(webhook, update, this.closing.signal)
+    this.record(
+      update,
+      attempt,
+      result.status,
+      fault,
+      result.ok ? undefined : result.status ? undefined : result.error,
+    )
+    if (!result.ok) {
+      this.lastError = { date: Math.floor(Date.now() / 1000), message: result.error }
       return false
     }
-  }
-
-  private webhookReply(body: string): void {
-    if (!body) return
-    try {
-      const { method, ...params } = JSON.parse(body) as Record<string, unknown>
-      if (typeof method === 'string') this.options.onWebhookReply(method, params)
-    } catch {
-      // Not JSON: an ordinary webhook answer, nothing to execute.
-    }
-  }
-
-  private fail(message: string): void {
-    this.lastError = { date: Math.floor(Date.now() / 1000), message }
+    const reply = webhookReply(result.body)
+    if (reply) this.options.onWebhookReply(reply.method, reply.params)
+    return true
   }
 
   private record(
@@ -237,7 +242,8 @@ export class WebhookDelivery {
     this.timers.add(timer)
   }
 
-  /** Resolves when nothing is in flight or scheduled. Held (reordered) updates are sent first if nothing follows. */
+  /** Resolves when nothing is in flight or scheduled. Held (reordered) updates are sent first if nothing follows.
+   * Updates waiting in the queue for getUpdates do not count: see polled(). */
   idle(): Promise<void> {
     if (this.closing.signal.aborted) return Promise.resolve()
     return new Promise((resolve) => {
@@ -246,13 +252,41 @@ export class WebhookDelivery {
     })
   }
 
+  /** Resolves once idle() would and the queue is empty: every update made so far went to a webhook or was
+   * confirmed by getUpdates. Rejects after timeoutMs, saying what still waits. */
+  polled(timeoutMs: number): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.polledWaiters.splice(this.polledWaiters.indexOf(done), 1)
+        const waiting = this.queue.distinctCount
+        reject(
+          new Error(
+            waiting > 0
+              ? `${waiting} update(s) still wait to be confirmed by getUpdates after ${timeoutMs} ms: is the bot polling?`
+              : `deliveries still in flight after ${timeoutMs} ms`,
+          ),
+        )
+      }, timeoutMs)
+      const done = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.polledWaiters.push(done)
+      this.checkIdle()
+    })
+  }
+
   private checkIdle(): void {
-    if (this.inFlight > 0 || this.idleWaiters.length === 0) return
-    if (this.held.length > 0 && !this.closing.signal.aborted) {
+    if (this.inFlight > 0 || (this.idleWaiters.length === 0 && this.polledWaiters.length === 0)) return
+    if ((this.held.length > 0 || this.heldUnmade.length > 0) && !this.closing.signal.aborted) {
+      const unmade = this.heldUnmade.splice(0)
       for (const update of this.held.splice(0)) void this.send(update, 1)
-      return
+      for (const update of unmade) this.admit(update)
+      if (this.inFlight > 0) return
     }
     for (const resolve of this.idleWaiters.splice(0)) resolve()
+    if (this.queue.length === 0) for (const resolve of this.polledWaiters.splice(0)) resolve()
   }
 
   close(): void {
@@ -262,6 +296,8 @@ export class WebhookDelivery {
     this.inFlight -= this.timers.size
     this.timers.clear()
     this.held = []
+    this.heldUnmade = []
     for (const resolve of this.idleWaiters.splice(0)) resolve()
+    for (const resolve of this.polledWaiters.splice(0)) resolve()
   }
 }

@@ -1,18 +1,20 @@
 // A local Telegram for tests and the demo: a fake Bot API at /bot<token>/<method> that checks every call against
-// the spec, a user who pays invoices, webhook delivery with Telegram's retries and faults on demand, and a
-// control API under /sim/.
+// the spec, a user who writes to the bot and pays invoices, updates by webhook (with Telegram's retries) or by
+// getUpdates long polling, faults on demand, and a control API under /sim/.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { signInitData, testUser } from '../fixtures'
 import { validateMethodCall, validateObject } from '../spec/validate'
 import { botApiMethods, canonicalMethodName } from './bot-api'
 import { defaultErrorDescription, makeBotInfo } from './bot-info'
+import { sendUserMessage } from './chat'
 import { BotApiError, type SimulatorContext } from './context'
 import { handleControlRequest } from './control-api'
 import { WebhookDelivery } from './delivery'
 import { corsHeaders, HttpError, readBotApiParams, sendJson } from './http'
 import type { TelegramSimulator, TelegramSimulatorOptions } from './interface'
-import { pay, renewSubscription } from './payments'
+import { pay, payChatInvoice, renewSubscription } from './payments'
+import { LongPolling } from './polling'
 import { createRecorder } from './recorder'
 import type { RecordedCall, Update } from './types'
 
@@ -31,6 +33,10 @@ export async function createTelegramSimulator(
   const calls: RecordedCall[] = []
   const injectedErrors: Array<{ method: string; error: BotApiError; remaining: number }> = []
   const holds: Array<{ method: string; arrived(): void; released: Promise<void> }> = []
+  /** getUpdates calls whose answer is not sent yet: close() answers their long polls and waits for the answers. */
+  const pollAnswers = new Set<Promise<void>>()
+  /** Releases of calls holdNext holds now. */
+  const releases = new Set<() => void>()
 
   const delivery = new WebhookDelivery({
     retryDelaysMs: options.retryDelaysMs ?? defaultRetryDelaysMs,
@@ -40,7 +46,8 @@ export async function createTelegramSimulator(
     },
     onWebhookReply(method, params) {
       const canonical = canonicalMethodName(method)
-      if (canonical) callMethod(canonical, params)
+      // Runs at once (only getUpdates waits, and that is refused while a webhook is set).
+      if (canonical) void callMethod(canonical, params)
     },
   })
 
@@ -48,16 +55,28 @@ export async function createTelegramSimulator(
     botToken,
     botInfo: makeBotInfo(botToken, options.botUsername ?? 'tma_pay_sim_bot'),
     delivery,
+    polling: new LongPolling(delivery.queue),
     preCheckoutTimeoutMs: options.preCheckoutTimeoutMs ?? 10_000,
+    allowHttpWebApps: options.allowHttpWebApps ?? false,
     ...(options.providerTokens ? { providerTokens: options.providerTokens } : {}),
     invoices: new Map(),
+    chatInvoices: new Map(),
+    chatInvoicesPaying: new Set(),
+    users: new Map(),
+    messages: [],
     preCheckoutQueries: new Map(),
     payments: new Map(),
     transactions: [],
     nextMessageId: 1,
   }
 
-  function callMethod(method: string, params: Record<string, unknown>): { status: number; body: unknown } {
+  // Async for getUpdates' long poll only: every other method runs to its end before the first await, so a webhook
+  // reply (answerPreCheckoutQuery, say) takes effect before the webhook call that carried it is done.
+  async function callMethod(
+    method: string,
+    params: Record<string, unknown>,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<{ status: number; body: unknown }> {
     const call: RecordedCall = { method, params, at: new Date().toISOString(), ok: false }
     calls.push(call)
     recorder.write({ kind: 'call', method, params })
@@ -71,8 +90,11 @@ export async function createTelegramSimulator(
         if (--injected.remaining <= 0) injectedErrors.splice(injectedErrors.indexOf(injected), 1)
         throw injected.error
       }
-      const result = implementation(context, params)
+      let result = implementation(context, params, { signal })
+      if (result instanceof Promise) result = await result
       Object.assign(call, { ok: true, result })
+      // What a lenient simulator answers to calls that break the spec is no evidence of the spec either.
+      if (strict) recorder.write({ kind: 'result', method, result })
       return { status: 200, body: { ok: true, result } }
     } catch (error) {
       const apiError =
@@ -116,8 +138,22 @@ export async function createTelegramSimulator(
       arrived()
       await released
     }
-    const { status, body } = callMethod(method, params)
-    sendJson(response, status, body)
+    // The caller hanging up (grammY's bot.stop() aborts its long poll) ends the call's wait. 'close' comes
+    // once the answer is sent, too.
+    const hangUp = new AbortController()
+    const closed = new Promise<void>((resolve) =>
+      response.once('close', () => {
+        if (!response.writableEnded) hangUp.abort()
+        resolve()
+      }),
+    )
+    const answered = callMethod(method, params, hangUp.signal).then(({ status, body }) => {
+      if (!response.destroyed) sendJson(response, status, body)
+    })
+    if (method !== 'getUpdates') return answered
+    const sent = answered.then(() => closed)
+    pollAnswers.add(sent)
+    await sent.finally(() => pollAnswers.delete(sent))
   }
 
   let simulator: TelegramSimulator
@@ -172,8 +208,18 @@ export async function createTelegramSimulator(
     get invoices() {
       return [...context.invoices.values()]
     },
+    get chatInvoices() {
+      return [...context.chatInvoices.values()]
+    },
+    messages: context.messages,
+    get pendingUpdates() {
+      return delivery.pendingUpdates
+    },
     recordFile: recorder.file,
+    chat: (chatId) => context.messages.filter((message) => message.chat.id === chatId),
+    sendMessage: (messageOptions) => sendUserMessage(context, messageOptions),
     pay: (invoiceUrlOrSlug, payOptions) => pay(context, invoiceUrlOrSlug, payOptions),
+    payChatInvoice: (invoice, payOptions) => payChatInvoice(context, invoice, payOptions),
     renewSubscription: (chargeIdOrInvoicePayload) => renewSubscription(context, chargeIdOrInvoicePayload),
     fault: (fault) => delivery.addFault(fault),
     failNext(method, error = {}, times = 1) {
@@ -194,7 +240,11 @@ export async function createTelegramSimulator(
         arrived = resolve
       })
       const released = new Promise<void>((resolve) => {
-        release = resolve
+        release = () => {
+          releases.delete(release)
+          resolve()
+        }
+        releases.add(release)
       })
       holds.push({ method: canonicalMethodName(method) ?? method, arrived, released })
       return { reached, release }
@@ -209,7 +259,13 @@ export async function createTelegramSimulator(
     },
     signInitData: (userId, user) => signInitData({ botToken, user: testUser(userId, user) }),
     idle: () => delivery.idle(),
+    polled: ({ timeoutMs = 10_000 } = {}) => delivery.polled(timeoutMs),
     async close() {
+      // A long poll in flight is answered (with no updates) and its answer sent before the sockets close; a
+      // call held by holdNext is let go, so it cannot keep close() waiting.
+      context.polling.close()
+      for (const release of [...releases]) release()
+      await Promise.all(pollAnswers)
       delivery.close()
       for (const query of context.preCheckoutQueries.values()) {
         if (!query.closed) {

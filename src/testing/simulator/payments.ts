@@ -1,4 +1,5 @@
 // The user's side of a payment: open the invoice, confirm, and Telegram's pre-checkout / successful_payment dance.
+import { findChatInvoice, privateChat, userOf } from './chat'
 import {
   type PaymentRecord,
   type PreCheckoutAnswer,
@@ -8,13 +9,22 @@ import {
   unixNow,
 } from './context'
 import type {
+  ChatInvoiceTarget,
+  ChatPayOptions,
   Message,
   PayOptions,
+  SimulatedChatInvoice,
   SimulatedInvoice,
+  SimulatedInvoiceTerms,
   SimulatedPayment,
   SuccessfulPayment,
   TelegramUser,
 } from './types'
+
+type AnyInvoice = SimulatedInvoice | SimulatedChatInvoice
+
+const subscriptionPeriodOf = (invoice: AnyInvoice) =>
+  'subscriptionPeriod' in invoice ? invoice.subscriptionPeriod : undefined
 
 /** The slug of `https://t.me/$<slug>`, `https://t.me/invoice/<slug>` (t.me, telegram.me, telegram.dog), or a bare slug. */
 export function invoiceSlug(invoiceUrlOrSlug: string): string {
@@ -32,9 +42,18 @@ export function findInvoice(
 }
 
 export class UnknownInvoiceError extends Error {
-  constructor(invoiceUrlOrSlug: string) {
-    super(`no invoice ${invoiceUrlOrSlug}: make it with createInvoiceLink first`)
+  constructor(what: string, madeBy = 'createInvoiceLink') {
+    super(`no invoice ${what}: make it with ${madeBy} first`)
     this.name = 'UnknownInvoiceError'
+  }
+}
+
+/** A chat invoice this user already paid: Telegram shows them a receipt instead of the Pay button. */
+export class InvoiceAlreadyPaidError extends Error {
+  readonly status = 409
+  constructor(messageId: number, userId: number) {
+    super(`user ${userId} already paid (or is paying) the invoice of message ${messageId}`)
+    this.name = 'InvoiceAlreadyPaidError'
   }
 }
 
@@ -45,15 +64,41 @@ export async function pay(
 ): Promise<SimulatedPayment> {
   const invoice = findInvoice(context, invoiceUrlOrSlug)
   if (!invoice) throw new UnknownInvoiceError(invoiceUrlOrSlug)
+  return payInvoice(context, invoice, options)
+}
+
+/** Pays an invoice message (sendInvoice), once per user. */
+export async function payChatInvoice(
+  context: SimulatorContext,
+  target: ChatInvoiceTarget,
+  options: ChatPayOptions = {},
+): Promise<SimulatedPayment<SimulatedChatInvoice>> {
+  const invoice = findChatInvoice(context, target)
+  if (!invoice) throw new UnknownInvoiceError(JSON.stringify(target), 'sendInvoice')
+  const userId = options.userId ?? invoice.chatId
+  const key = `${invoice.messageId}:${userId}`
+  // Taken before the pre-checkout query, so two payments of one invoice at once cannot both go through.
+  if (invoice.paidBy.includes(userId) || context.chatInvoicesPaying.has(key))
+    throw new InvoiceAlreadyPaidError(invoice.messageId, userId)
+  context.chatInvoicesPaying.add(key)
+  try {
+    const payment = await payInvoice(context, invoice, { ...options, userId })
+    if (payment.outcome === 'paid') invoice.paidBy.push(userId)
+    return payment
+  } finally {
+    context.chatInvoicesPaying.delete(key)
+  }
+}
+
+async function payInvoice<Invoice extends AnyInvoice>(
+  context: SimulatorContext,
+  invoice: Invoice,
+  options: PayOptions,
+): Promise<SimulatedPayment<Invoice>> {
   const { userId } = options
   if (options.outcome === 'cancelled') return { outcome: 'cancelled', userId, invoice }
   return context.delivery.track(async () => {
-    const user: TelegramUser = {
-      id: userId,
-      is_bot: false,
-      first_name: options.firstName ?? 'Test',
-      language_code: 'en',
-    }
+    const user = userOf(context, userId, options.firstName ? { firstName: options.firstName } : {})
     const queryId = randomQueryId()
     const amount = options.totalAmount ?? invoice.totalAmount
     const answer = await askPreCheckout(context, queryId, invoice, amount, user)
@@ -79,7 +124,7 @@ export async function pay(
 async function askPreCheckout(
   context: SimulatorContext,
   queryId: string,
-  invoice: SimulatedInvoice,
+  invoice: SimulatedInvoiceTerms,
   amount: number,
   user: TelegramUser,
 ): Promise<PreCheckoutAnswer | undefined> {
@@ -109,7 +154,7 @@ async function askPreCheckout(
 /** Telegram charges the user: the payment exists from here on, whether or not its webhook ever arrives. */
 function takePayment(
   context: SimulatorContext,
-  invoice: SimulatedInvoice,
+  invoice: AnyInvoice,
   amount: number,
   user: TelegramUser,
   /** A renewal's: the subscription it continues. */
@@ -126,14 +171,9 @@ function takePayment(
     date,
     refunded: false,
   }
+  const period = subscriptionPeriodOf(invoice)
   if (renewing) payment.subscription = renewing
-  else if (invoice.subscriptionPeriod) {
-    payment.subscription = {
-      period: invoice.subscriptionPeriod,
-      expiresAt: date + invoice.subscriptionPeriod,
-      canceled: false,
-    }
-  }
+  else if (period) payment.subscription = { period, expiresAt: date + period, canceled: false }
   context.payments.set(payment.chargeId, payment)
   // Only Stars pass through the bot's Star balance; card payments go to the provider.
   if (stars) {
@@ -146,7 +186,7 @@ function takePayment(
         transaction_type: 'invoice_payment',
         user,
         invoice_payload: invoice.payload,
-        ...(invoice.subscriptionPeriod && { subscription_period: invoice.subscriptionPeriod }),
+        ...(period && { subscription_period: period }),
       },
     })
   }
@@ -204,7 +244,8 @@ export async function renewSubscription(
       userId: latest.user.id,
       telegramPaymentChargeId: payment.chargeId,
       subscriptionExpirationDate: subscription.expiresAt,
-      invoice: latest.invoice,
+      // Only createInvoiceLink makes subscriptions.
+      invoice: latest.invoice as SimulatedInvoice,
     }
   })
 }
@@ -223,11 +264,14 @@ function successfulPaymentMessage(context: SimulatorContext, payment: PaymentRec
     successfulPayment.is_recurring = true
     if (first) successfulPayment.is_first_recurring = true
   }
-  return {
+  // The service message is in the payer's private chat with the bot.
+  const message: Message = {
     message_id: context.nextMessageId++,
     date: payment.date,
-    chat: { id: user.id, type: 'private', first_name: user.first_name },
+    chat: privateChat(context, user.id),
     from: user,
     successful_payment: successfulPayment,
   }
+  context.messages.push(message)
+  return message
 }

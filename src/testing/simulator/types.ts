@@ -59,14 +59,53 @@ export interface RefundedPayment {
   provider_payment_charge_id?: string
 }
 
+export interface MessageEntity {
+  /** 'bot_command' for a /command, 'bold', 'text_link', ... */
+  type: string
+  /** In UTF-16 code units, as JavaScript string indices. */
+  offset: number
+  length: number
+  url?: string
+  user?: TelegramUser
+  language?: string
+  custom_emoji_id?: string
+}
+
+/** The invoice of an invoice message (sendInvoice). */
+export interface Invoice {
+  title: string
+  description: string
+  /** What sendInvoice got as start_parameter; '' if none. */
+  start_parameter: string
+  currency: string
+  total_amount: number
+}
+
+export interface InlineKeyboardButton {
+  text: string
+  /** A Mini App button: opens `url` in Telegram with the user's init data. */
+  web_app?: { url: string }
+  url?: string
+  callback_data?: string
+  pay?: boolean
+  [field: string]: unknown
+}
+
+export interface InlineKeyboardMarkup {
+  inline_keyboard: InlineKeyboardButton[][]
+}
+
 export interface Message {
   message_id: number
   date: number
   chat: PrivateChat
   from?: TelegramUser
   text?: string
+  entities?: MessageEntity[]
+  invoice?: Invoice
   successful_payment?: SuccessfulPayment
   refunded_payment?: RefundedPayment
+  reply_markup?: InlineKeyboardMarkup
 }
 
 export interface PreCheckoutQuery {
@@ -104,25 +143,42 @@ export interface StarTransaction {
   receiver?: TransactionPartnerUser
 }
 
-/** An invoice made by createInvoiceLink. */
-export interface SimulatedInvoice {
-  slug: string
-  /** https://t.me/$<slug>, what createInvoiceLink returned. */
-  url: string
+/** What every invoice has, made by createInvoiceLink or sendInvoice. */
+export interface SimulatedInvoiceTerms {
   title: string
   description: string
   payload: string
   currency: string
   prices: LabeledPrice[]
   totalAmount: number
-  subscriptionPeriod?: number
   photoUrl?: string
   createdAt: string
 }
 
+/** An invoice made by createInvoiceLink. */
+export interface SimulatedInvoice extends SimulatedInvoiceTerms {
+  slug: string
+  /** https://t.me/$<slug>, what createInvoiceLink returned. */
+  url: string
+  subscriptionPeriod?: number
+}
+
+/** An invoice message made by sendInvoice: paid with payChatInvoice, once per user (then it shows a receipt). */
+export interface SimulatedChatInvoice extends SimulatedInvoiceTerms {
+  chatId: number
+  /** The invoice message's message_id. */
+  messageId: number
+  startParameter: string
+  /** Users who paid it, in order. */
+  paidBy: number[]
+}
+
+/** Which chat invoice payChatInvoice pays: its message (or message_id), or the latest invoice sent to a chat. */
+export type ChatInvoiceTarget = number | { message_id: number } | { chatId: number }
+
 export type PaymentOutcome = 'paid' | 'refused' | 'cancelled' | 'no_answer'
 
-export interface SimulatedPayment {
+export interface SimulatedPayment<Invoice extends SimulatedInvoiceTerms = SimulatedInvoice> {
   /** paid: Telegram took the money; refused: the bot answered ok=false; cancelled: the user closed the sheet;
    * no_answer: the bot did not answer the pre-checkout query in time. */
   outcome: PaymentOutcome
@@ -132,7 +188,7 @@ export interface SimulatedPayment {
   telegramPaymentChargeId?: string
   /** A subscription's paid period ends then (Unix time), as successful_payment's subscription_expiration_date. */
   subscriptionExpirationDate?: number
-  invoice: SimulatedInvoice
+  invoice: Invoice
 }
 
 export interface PayOptions {
@@ -145,11 +201,34 @@ export interface PayOptions {
   totalAmount?: number
 }
 
+/** payChatInvoice's options: PayOptions, with the payer the chat's user unless told otherwise. */
+export type ChatPayOptions = Omit<PayOptions, 'userId'> & {
+  /** Default: the invoice's chat id (in a private chat, its user). */
+  userId?: number
+}
+
+/** A chat message the simulated user sends the bot (TelegramSimulator.sendMessage). */
+export interface UserMessageOptions {
+  userId: number
+  /** The message; a /command in it gets a bot_command entity, as Telegram marks them. */
+  text: string
+  /** Default: the name the simulator knows the user by (from an earlier message or payment), else 'Test'. */
+  firstName?: string
+  /** Default none. */
+  lastName?: string
+  /** Default none. */
+  username?: string
+  /** Default 'en'. */
+  languageCode?: string
+}
+
 export type FaultTarget = 'pre_checkout_query' | 'successful_payment' | 'refunded_payment' | 'any'
 
 export interface Fault {
   /** drop: never deliver; duplicate: deliver `count` copies at once; delay: deliver after `ms`;
-   * reorder: hold the update and deliver it after the next one. */
+   * reorder: hold the update and deliver it after the next one. For updates waiting for getUpdates (no webhook
+   * set): the copies come side by side in one answer; a delayed or reordered update is made late (its update_id
+   * assigned when it enters the queue), since an offset past a later update would confirm it unseen. */
   type: 'drop' | 'duplicate' | 'delay' | 'reorder'
   /** Which updates it hits. Default 'any'. */
   on?: FaultTarget
@@ -180,6 +259,7 @@ export interface RecordedCall {
   error?: { error_code: number; description: string; parameters?: { retry_after?: number } }
 }
 
+/** A webhook call, or an update a fault dropped (with a webhook or without). */
 export interface RecordedDelivery {
   updateId: number
   update: Update
@@ -198,5 +278,6 @@ export interface WebhookSettings {
   url: string
   secretToken?: string
   maxConnections?: number
-  allowedUpdates?: string[]
+  /** What getWebhookInfo shows as ip_address. */
+  ipAddress: string
 }

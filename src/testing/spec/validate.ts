@@ -2,6 +2,7 @@
 // scripts/trim-bot-api-spec.mjs). The spec gives field names, types and required flags; the limits that
 // live only in the prose descriptions (lengths, ranges, Stars rules) are written out in `methodLimits` below.
 import botApiSpecJson from './bot-api.json' with { type: 'json' }
+import { parseFormattedText } from './formatting'
 
 export interface BotApiSpecField {
   name: string
@@ -53,6 +54,13 @@ export function validateMethodCall(method: string, params: Record<string, unknow
 export function validateObject(typeName: string, value: unknown): string[] {
   if (!hasOwn(botApiSpec.types, typeName)) return [`unknown type ${typeName}`]
   return checkType(typeName, value, typeName)
+}
+
+/** Problems with what a method answered (its `result`), against the spec's return type. */
+export function validateResult(method: string, result: unknown): string[] {
+  if (!hasOwn(botApiSpec.methods, method)) return [`unknown method ${method}`]
+  const returns = botApiSpec.methods[method]!.returns ?? []
+  return checkAlternatives(returns, result, `${method} result`)
 }
 
 function checkFields(fields: BotApiSpecField[], value: Record<string, unknown>, path: string): string[] {
@@ -153,24 +161,38 @@ function rangeProblem(name: string, value: unknown, min: number, max: number) {
 export const STAR_SUBSCRIPTION_PERIOD = 2592000
 export const MAX_STAR_SUBSCRIPTION_PRICE = 10000
 
+/** What an invoice must be, for createInvoiceLink and sendInvoice alike (their fields' descriptions). */
+function invoiceLimits(params: Record<string, unknown>): string[] {
+  const problems = [
+    ...lengthProblem('title', params.title, 1, 32, 'characters'),
+    ...lengthProblem('description', params.description, 1, 255, 'characters'),
+    ...lengthProblem('payload', params.payload, 1, 128, 'bytes'),
+  ]
+  const prices = (params.prices ?? []) as Array<{ amount: number }>
+  if (prices.length === 0) problems.push('prices must not be empty')
+  const tips = (params.suggested_tip_amounts ?? []) as number[]
+  if (params.currency === 'XTR') {
+    if (params.provider_token) problems.push('provider_token must be empty or absent for currency XTR')
+    if (prices.length !== 1) problems.push(`prices must have one item for XTR, got ${prices.length}`)
+    if (prices.some((price) => price.amount < 1)) problems.push('prices amounts must be positive for XTR')
+    if (params.max_tip_amount) problems.push('max_tip_amount is not supported for currency XTR')
+    if (tips.length > 0) problems.push('suggested_tip_amounts is not supported for currency XTR')
+  } else if (!params.provider_token) {
+    problems.push(`provider_token is required for currency ${String(params.currency)} (XTR needs none)`)
+  }
+  if (tips.length > 4) problems.push(`suggested_tip_amounts must have at most 4 items, got ${tips.length}`)
+  const increasing = tips.every((tip, index) => tip > 0 && (index === 0 || tip > tips[index - 1]!))
+  if (!increasing) problems.push('suggested_tip_amounts must be positive and strictly increasing')
+  const maxTip = typeof params.max_tip_amount === 'number' ? params.max_tip_amount : 0
+  if (tips.some((tip) => tip > maxTip)) problems.push('suggested_tip_amounts must not exceed max_tip_amount')
+  return problems
+}
+
 // Limits from the spec's descriptions, for the methods and fields tma-pay uses.
 const methodLimits: Record<string, (params: Record<string, unknown>) => string[]> = {
   createInvoiceLink(params) {
-    const problems = [
-      ...lengthProblem('title', params.title, 1, 32, 'characters'),
-      ...lengthProblem('description', params.description, 1, 255, 'characters'),
-      ...lengthProblem('payload', params.payload, 1, 128, 'bytes'),
-    ]
+    const problems = invoiceLimits(params)
     const prices = (params.prices ?? []) as Array<{ amount: number }>
-    if (prices.length === 0) problems.push('prices must not be empty')
-    if (params.currency === 'XTR') {
-      if (params.provider_token) problems.push('provider_token must be empty or absent for currency XTR')
-      if (prices.length !== 1) problems.push(`prices must have one item for XTR, got ${prices.length}`)
-      if (prices.some((price) => price.amount < 1)) problems.push('prices amounts must be positive for XTR')
-      if (params.max_tip_amount) problems.push('max_tip_amount is not supported for currency XTR')
-    } else if (!params.provider_token) {
-      problems.push(`provider_token is required for currency ${String(params.currency)} (XTR needs none)`)
-    }
     if (params.subscription_period !== undefined) {
       if (params.subscription_period !== STAR_SUBSCRIPTION_PERIOD) {
         problems.push(
@@ -181,6 +203,16 @@ const methodLimits: Record<string, (params: Record<string, unknown>) => string[]
       if (prices.some((price) => price.amount > MAX_STAR_SUBSCRIPTION_PRICE)) {
         problems.push(`subscription price must not exceed ${MAX_STAR_SUBSCRIPTION_PRICE} Stars`)
       }
+    }
+    return problems
+  },
+  sendInvoice(params) {
+    const problems = invoiceLimits(params)
+    // "If not empty, the first button must be a Pay button."
+    const rows = (params.reply_markup as { inline_keyboard?: Array<Array<{ pay?: boolean }>> } | undefined)
+      ?.inline_keyboard
+    if (rows?.some((row) => row.length > 0) && rows[0]?.[0]?.pay !== true) {
+      problems.push('reply_markup: the first button must be a Pay button (pay: true)')
     }
     return problems
   },
@@ -195,6 +227,10 @@ const methodLimits: Record<string, (params: Record<string, unknown>) => string[]
     }
     return problems
   },
+  getUpdates(params) {
+    // Telegram clamps a limit out of range; the spec accepts 1-100, so a caller asking for more has a bug.
+    return rangeProblem('limit', params.limit, 1, 100)
+  },
   getStarTransactions(params) {
     return [
       ...rangeProblem('limit', params.limit, 1, 100),
@@ -202,6 +238,10 @@ const methodLimits: Record<string, (params: Record<string, unknown>) => string[]
     ]
   },
   sendMessage(params) {
-    return lengthProblem('text', params.text, 1, 4096, 'characters')
+    if (typeof params.text !== 'string') return []
+    // "1-4096 characters after entities parsing": markup does not count, and markup that does not parse is refused.
+    const parsed = parseFormattedText(params.text, params.parse_mode)
+    if ('error' in parsed) return [`text: ${parsed.error}`]
+    return lengthProblem('text after entities parsing', parsed.text, 1, 4096, 'characters')
   },
 }

@@ -4,7 +4,7 @@ import type { SqlDriver, SqlExecutor } from './sql'
 import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
-function pgliteDriver(db: PGlite, release: () => void = () => {}): SqlDriver {
+function driverOn(db: PGlite, release: () => void = () => {}): SqlDriver {
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
     async query(text, params) {
       const result = await target.query(text, params)
@@ -29,11 +29,20 @@ function pgliteDriver(db: PGlite, release: () => void = () => {}): SqlDriver {
 async function openLocked(dataDir: string): Promise<SqlDriver> {
   const release = lockDataDir(dataDir)
   try {
-    return pgliteDriver(await PGlite.create(dataDir), release)
+    return driverOn(await PGlite.create(dataDir), release)
   } catch (error) {
     release()
     throw error
   }
+}
+
+/**
+ * PGlite in `dir` (or `memory://`) as the SQL store's driver, for code that runs its own SQL beside the store
+ * (the benches). The directory is locked at once, synchronously, as `pgliteStore` locks it.
+ */
+export function pgliteDriver(dir = './.tma-pay'): Promise<SqlDriver> {
+  const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
+  return dataDir === 'memory://' ? PGlite.create().then((db) => driverOn(db)) : openLocked(dataDir)
 }
 
 /**
@@ -43,9 +52,6 @@ async function openLocked(dataDir: string): Promise<SqlDriver> {
  * closed or its process is gone. For several server instances use `postgresStore`.
  */
 export function pgliteStore(dir = './.tma-pay'): PayStore {
-  const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
   // The lock is taken now, synchronously: of two stores opened on one directory, the first wins.
-  return createSqlStore(
-    dataDir === 'memory://' ? PGlite.create().then((db) => pgliteDriver(db)) : openLocked(dataDir),
-  )
+  return createSqlStore(pgliteDriver(dir))
 }

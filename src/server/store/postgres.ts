@@ -8,7 +8,12 @@ export interface PostgresStoreOptions {
   max?: number
 }
 
-function postgresDriver(sql: postgres.Sql): SqlDriver {
+/** A PostgreSQL server as the SQL store's driver, for code that runs its own SQL beside the store (the benches). */
+export function postgresDriver(url: string, options: PostgresStoreOptions = {}): SqlDriver {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+  })
   const executor = (target: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
     async query(text, params = []) {
       return (await target.unsafe(text, params as never[])) as never
@@ -29,9 +34,5 @@ function postgresDriver(sql: postgres.Sql): SqlDriver {
 
 /** The store on a PostgreSQL server (`postgres://user:pass@host:5432/db`): for several server instances. */
 export function postgresStore(url: string, options: PostgresStoreOptions = {}): PayStore {
-  const sql = postgres(url, {
-    max: options.max ?? 10,
-    onnotice: () => {},
-  })
-  return createSqlStore(postgresDriver(sql))
+  return createSqlStore(postgresDriver(url, options))
 }

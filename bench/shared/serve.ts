@@ -21,10 +21,13 @@ export interface ServeConfig {
   notify?: { url: string; secret: string }
   /** Log lines to count by name; by default its warning and error lines. */
   count?: Record<string, RegExp>
+  /** Flags for node itself, before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[]
 }
 
 export function startServe(config: ServeConfig): Promise<Child> {
   const args = [
+    config.nodeArgs ?? [],
     join(config.repoRoot, 'bin/tma-pay.mjs'),
     'serve',
     ['--port', String(config.port)],
@@ -62,6 +65,7 @@ export async function startServeOnSimulator(
   repoRoot: string,
   productsFile: string,
   store: Database,
+  nodeArgs: string[] = [],
 ): Promise<ServedSimulator> {
   // No redeliveries: a failed webhook is an error of this run, not something to paper over 200 ms later.
   const sim = await createTelegramSimulator({ recordDir: false, retryDelaysMs: [] })
@@ -72,7 +76,7 @@ export async function startServeOnSimulator(
     for (let attempt = 1; !server; attempt++) {
       const port = await freePort()
       const publicUrl = `http://127.0.0.1:${port}`
-      const config = { repoRoot, productsFile, store: store.spec, port, publicUrl, webhookSecret }
+      const config = { repoRoot, productsFile, store: store.spec, port, publicUrl, webhookSecret, nodeArgs }
       server = await startServe({ ...config, botToken: sim.botToken, apiRoot: sim.url }).catch((error) => {
         if (attempt >= 3 || !/is in use/.test(String(error))) throw error
         return undefined

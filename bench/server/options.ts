@@ -14,6 +14,8 @@ export interface BenchOptions {
   targets: TargetName[]
   /** Profile each server with `node --cpu-prof`, writing the profiles into this directory, and print their top functions. */
   cpuProf?: string
+  /** After the measured rounds, one more round per server under `strace -c`: system calls per payment. */
+  syscalls: boolean
   /** Whole-run limit: past it the bench stops its children and exits 1. */
   timeoutSeconds: number
   json?: string
@@ -36,6 +38,8 @@ baseline that runs tma-pay's SQL of a payment, on PGlite and on PostgreSQL, over
   --cpu-prof DIR     run each server under node --cpu-prof, profiles into DIR, and print where
                      each spent its CPU during the measured rounds (the figures are then not
                      comparable with an unprofiled run)
+  --syscalls         after the measured rounds, one more round per server under strace -c:
+                     its system calls per payment (writes, reads, waits), which noise does not move
   --timeout S        stop everything and exit 1 after S seconds (default 600)
   --json FILE        also write the results as JSON to FILE
   --quick            smoke test: fewer payments, one round
@@ -53,6 +57,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     stores: { type: 'string' },
     targets: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    syscalls: { type: 'boolean', default: false },
     timeout: { type: 'string' },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -72,6 +77,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     stores,
     targets: [...new Set(targets)] as TargetName[],
     ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
+    syscalls: values.syscalls === true,
     timeoutSeconds: positiveInt('timeout', values.timeout, 600),
     quick,
     ...(values.json ? { json: values.json } : {}),
@@ -89,6 +95,7 @@ export function reproduceCommand(options: BenchOptions, databaseUrl: string | un
     `--stores ${options.stores.join(',')}`,
     `--targets ${options.targets.join(',')}`,
     ...(options.cpuProf ? [`--cpu-prof ${options.cpuProf}`] : []),
+    ...(options.syscalls ? ['--syscalls'] : []),
     `--timeout ${options.timeoutSeconds}`,
   ]
   return `${databaseUrlPrefix(databaseUrl)}npx tsx bench/server/run.ts ${flags.join(' ')}`

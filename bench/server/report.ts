@@ -24,6 +24,8 @@ export interface TargetSummary {
   /** CPU ms per measured payment: the server process, this process (client + simulators), the rest of the machine
    * (PostgreSQL, the OS); and how busy all cores were. Undefined where /proc is missing. */
   cpu: { server?: number; bench: number; rest?: number; machineBusyPercent?: number }
+  /** Under --syscalls: the server's system calls per payment, by name, over one extra round under strace. */
+  syscalls?: Record<string, number>
 }
 
 export interface StoreSummary {
@@ -116,6 +118,25 @@ function storeTable(summary: StoreSummary, rounds: number): string[] {
   line('  all cores busy', (s) =>
     s.cpu.machineBusyPercent === undefined ? '-' : `${s.cpu.machineBusyPercent.toFixed(0)}%`,
   )
+  if (all.some((s) => s.syscalls)) {
+    const calls = (s: TargetSummary, names: string[]) =>
+      s.syscalls ? names.reduce((n, name) => n + (s.syscalls![name] ?? 0), 0) : undefined
+    const groups: Array<[string, string[] | undefined]> = [
+      ['  all', undefined],
+      ['  writes (write, writev, sendto, sendmsg)', ['write', 'writev', 'sendto', 'sendmsg']],
+      ['  reads (read, readv, recvfrom, recvmsg)', ['read', 'readv', 'recvfrom', 'recvmsg']],
+      ['  waits (epoll_wait, epoll_pwait)', ['epoll_wait', 'epoll_pwait']],
+    ]
+    lines.push('system calls per payment (strace -c, one more round)')
+    for (const [label, names] of groups) {
+      const of = (s: TargetSummary) => calls(s, names ?? Object.keys(s.syscalls ?? {}))
+      line(
+        label,
+        (s) => of(s)?.toFixed(1) ?? '-',
+        (o) => ratio(of(tmaPay!), of(o)),
+      )
+    }
+  }
   line('payments measured / errors', (s) => `${s.payments} / ${s.errors.length}`)
   line('server warning/error log lines', (s) => String(s.serverLogLines))
   for (const s of all)

@@ -18,6 +18,7 @@ import { writeProductsFile } from '../shared/product'
 import { progress } from '../shared/progress'
 import { median, type Spread, spread } from '../shared/stats'
 import { eachStore } from '../shared/stores'
+import { countSyscalls } from '../shared/syscalls'
 import { startBaselineTarget } from './baseline-target'
 import { type RoundResult, runRound, type StepName, stepNames, type Target, type TargetName } from './load'
 import { type BenchOptions, parseOptions, reproduceCommand, usage } from './options'
@@ -143,6 +144,19 @@ function benchStore(
       firstIndex += options.payments
     }
     const summaries = targets.map((target) => summarize(target, results.get(target)!))
+    if (options.syscalls)
+      for (const [i, target] of targets.entries()) {
+        progress(`${server.kind}: ${target.name}, ${options.payments} payments under strace -c`)
+        const { result, counts } = await countSyscalls(target.pid, () =>
+          runRound(target, firstIndex, options.payments, options.concurrency, signal),
+        )
+        firstIndex += options.payments
+        if (result.errors.length) throw new Error(`${target.name} under strace: ${result.errors[0]}`)
+        if (counts)
+          summaries[i]!.syscalls = Object.fromEntries(
+            Object.entries(counts).map(([name, calls]) => [name, calls / result.payments]),
+          )
+      }
     // The servers exit (and write their profiles) before the profiles are read.
     for (const target of [...targets].reverse()) await stop(target)
     const profiles: StoreSummary['profiles'] = {}

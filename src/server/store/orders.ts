@@ -83,9 +83,10 @@ export const orderQueries = (db: SqlDriver) => ({
     // Ids sort by creation time, so "after this id" in a newest-first list is "id < cursor".
     if (filter.startingAfter) add('id < ?', filter.startingAfter)
     const limit = filter.limit ?? 20
+    // The limit is a parameter too: each distinct text is a prepared statement kept per connection.
     const rows = await db.query(
-      `select * from tma_pay_orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}`,
-      params,
+      `select * from tma_pay_orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${params.length + 1}`,
+      [...params, limit + 1],
     )
     return {
       data: rows.slice(0, limit).map(orderFromRow),

@@ -6,6 +6,13 @@ import type { PayStore } from './types'
 export interface PostgresStoreOptions {
   /** Connections in the pool. Default 10. */
   max?: number
+  /**
+   * Named prepared statements, as postgres.js' tagged queries use by default: each statement is parsed once per
+   * connection, then sent as one round trip (unnamed, postgres.js asks for its parameter types first, a second
+   * round trip every time). `false` behind a pooler that cannot keep them (PgBouncer in transaction mode before
+   * 1.21). Default true.
+   */
+  prepare?: boolean
 }
 
 /** A PostgreSQL server as the SQL store's driver, for code that runs its own SQL beside the store (the benches). */
@@ -14,9 +21,10 @@ export function postgresDriver(url: string, options: PostgresStoreOptions = {}):
     max: options.max ?? 10,
     onnotice: () => {},
   })
+  const queryOptions = { prepare: options.prepare ?? true }
   const executor = (target: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
     async query(text, params = []) {
-      return (await target.unsafe(text, params as never[])) as never
+      return (await target.unsafe(text, params as never[], queryOptions)) as never
     },
   })
   return {

@@ -3,7 +3,7 @@ import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
 import { orderFromRow } from './rows'
 import type { SqlDriver } from './sql'
-import { insertEvent, lockOrder } from './timeline'
+import { lockPurchase, notifyEvent, updateOrder } from './timeline'
 import {
   type EventInput,
   IdempotencyKeyTakenOver,
@@ -21,42 +21,58 @@ export const orderQueries = (db: SqlDriver) => ({
     event: EventInput,
     { idempotency, terms }: { idempotency?: { userId: number; key: string }; terms?: PurchaseTerms } = {},
   ) {
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `insert into tma_pay_orders (id, user_id, product_id, title, description, photo_url, quantity, amount, currency,
-             status, invoice_url, metadata, subscription, created_at, updated_at, expires_at, product_kind, access_seconds)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18)`,
-        [
-          order.id,
-          order.userId,
-          order.productId,
-          order.title,
-          order.description,
-          order.photoUrl ?? null,
-          order.quantity,
-          order.amount,
-          order.currency,
-          order.status,
-          order.invoiceUrl,
-          JSON.stringify(order.metadata),
-          order.subscription ? JSON.stringify(order.subscription) : null,
-          order.createdAt,
-          order.updatedAt,
-          order.expiresAt,
-          terms?.kind ?? 'consumable',
-          terms?.accessSeconds ?? null,
-        ],
-      )
-      await insertEvent(tx, order, event, new Date(order.createdAt))
-      if (idempotency) {
-        const completed = await tx.query(
-          'update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2 and order_id = $3 returning key',
-          [idempotency.userId, idempotency.key, order.id],
-        )
-        // Our reservation went stale and another request took the key over: its order is the one, not ours.
-        if (completed.length === 0) throw new IdempotencyKeyTakenOver(order.id)
-      }
-    })
+    const params: unknown[] = [
+      order.id,
+      order.userId,
+      order.productId,
+      order.title,
+      order.description,
+      order.photoUrl ?? null,
+      order.quantity,
+      order.amount,
+      order.currency,
+      order.status,
+      order.invoiceUrl,
+      JSON.stringify(order.metadata),
+      order.subscription ? JSON.stringify(order.subscription) : null,
+      order.createdAt,
+      order.updatedAt,
+      order.expiresAt,
+      terms?.kind ?? 'consumable',
+      terms?.accessSeconds ?? null,
+    ]
+    const next = (value: unknown) => `$${params.push(value)}`
+    const values = params.map((_, i) => (i === 11 || i === 12 ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ')
+    // The key is completed only if this creation still holds it; the order is inserted only if it was. When a
+    // stale reservation was taken over by another request, nothing is written: its order is the one, not ours.
+    const key = idempotency
+      ? `k as (update tma_pay_idempotency_keys set completed = true
+           where user_id = ${next(idempotency.userId)} and key = ${next(idempotency.key)} and order_id = $1 returning key),`
+      : ''
+    const eventValues = [
+      next(new Date(order.createdAt)),
+      next(order.status),
+      next(event.source),
+      next(JSON.stringify(event.detail ?? {})),
+      next(JSON.stringify(order)),
+    ].join(', ')
+    // One statement, so one transaction and one round trip: the key, the order, its first event and the NOTIFY.
+    const written = await db.query(
+      `with ${key}
+       o as (
+         insert into tma_pay_orders (id, user_id, product_id, title, description, photo_url, quantity, amount,
+           currency, status, invoice_url, metadata, subscription, created_at, updated_at, expires_at, product_kind,
+           access_seconds)
+         select ${values}${idempotency ? ' where exists (select 1 from k)' : ''} returning id
+       ),
+       e as (
+         insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
+         select id, ${eventValues} from o returning order_id
+       )
+       ${notifyEvent}`,
+      params,
+    )
+    if (written.length === 0) throw new IdempotencyKeyTakenOver(order.id)
   },
 
   async getOrder(orderId: string) {
@@ -117,8 +133,9 @@ export const orderQueries = (db: SqlDriver) => ({
     options: { maxEventsFromSource?: number } = {},
   ) {
     return db.transaction(async (tx) => {
-      const order = await lockOrder(tx, orderId)
-      if (!order) return undefined
+      const locked = await lockPurchase(tx, orderId)
+      if (!locked) return undefined
+      const { order, row } = locked
       const previous = order.status
       const next = nextStatus(order.status, kind)
       if (next === undefined || next === order.status) return { order, changed: false, previous }
@@ -130,14 +147,8 @@ export const orderQueries = (db: SqlDriver) => ({
         if (Number(row?.n ?? 0) >= options.maxEventsFromSource) return { order, changed: false, previous }
       }
       const now = new Date()
-      const refunded = next === 'refunded'
-      const [row] = await tx.query(
-        `update tma_pay_orders set status = $2, updated_at = $3${refunded ? ', refunded_at = $3' : ''} where id = $1 returning *`,
-        [orderId, next, now],
-      )
-      const updated = orderFromRow(row!)
-      await insertEvent(tx, updated, event, now)
-      return { order: updated, changed: true, previous }
+      const changes = { status: next, updated_at: now, ...(next === 'refunded' ? { refunded_at: now } : {}) }
+      return { order: await updateOrder(tx, row, changes, event, now), changed: true, previous }
     })
   },
 

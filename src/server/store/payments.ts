@@ -1,11 +1,10 @@
 import type { Order } from '../../core'
 import { nextStatus } from '../../core/transitions'
 import { grantForPayment } from './entitlements'
-import { enqueueOutboxJob } from './outbox'
 import { markRefunded } from './refunds'
-import { orderFromRow } from './rows'
+import { orderFromRow, termsFromRow } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { insertEvent, lockOrder, lockPurchase } from './timeline'
+import { insertEvent, lockOrder, updateOrder } from './timeline'
 import type { ChargeState, EventInput, PaymentRecord, RecordedPayment } from './types'
 
 /** How a charge differs from its order (amount, currency, payer), or undefined when it is the order's. */
@@ -73,17 +72,20 @@ async function applyRenewal(
 export const paymentQueries = (db: SqlDriver) => ({
   async recordPayment(payment: PaymentRecord): Promise<RecordedPayment> {
     return db.transaction(async (tx) => {
-      // Locking the order first also queues concurrent redeliveries of this charge behind each other.
-      const purchase = await lockPurchase(tx, payment.invoicePayload)
-      const order = purchase?.order
       const now = new Date()
-      const inserted = await tx.query(
-        `insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
-             provider_payment_charge_id, source, refunded_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (telegram_payment_charge_id) do nothing returning order_id`,
+      // One statement: lock the order first (which also queues concurrent redeliveries of this charge behind each
+      // other), then record the charge, which its primary key keeps to one row however often it comes.
+      const [found] = await tx.query(
+        `with o as (select * from tma_pay_orders where id = $5 for update),
+         p as (
+           insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
+               provider_payment_charge_id, source, refunded_at)
+           values ($1, (select id from o), $2, $3, $4, $5, $6, $7, $8)
+           on conflict (telegram_payment_charge_id) do nothing returning 1
+         )
+         select (select count(*) from p) as tma_pay_charge_inserted, o.* from (select 1) as one left join o on true`,
         [
           payment.telegramPaymentChargeId,
-          order?.id ?? null,
           payment.userId,
           payment.amount,
           payment.currency,
@@ -93,8 +95,11 @@ export const paymentQueries = (db: SqlDriver) => ({
           payment.refunded ? now : null,
         ],
       )
-      if (!order) return inserted.length > 0 ? { outcome: 'orphan' as const } : { outcome: 'known' as const }
-      if (inserted.length === 0) return { outcome: 'known' as const, order }
+      const row = found?.id == null ? undefined : found
+      const order = row && orderFromRow(row)
+      const inserted = Number(found?.tma_pay_charge_inserted ?? 0) > 0
+      if (!order) return inserted ? { outcome: 'orphan' as const } : { outcome: 'known' as const }
+      if (!inserted) return { outcome: 'known' as const, order }
       const charge = {
         telegramPaymentChargeId: payment.telegramPaymentChargeId,
         amount: payment.amount,
@@ -121,7 +126,7 @@ export const paymentQueries = (db: SqlDriver) => ({
       // What the order bought is granted in this transaction; a non-consumable owned already makes it a duplicate.
       const { duplicateOf } = payment.refunded
         ? {}
-        : await grantForPayment(tx, order, purchase!.terms, payment.source, now)
+        : await grantForPayment(tx, order, termsFromRow(row), payment.source, now)
       const detail = {
         ...charge,
         ...(order.status !== 'processing' && order.status !== 'pending' && order.status !== 'created'
@@ -129,27 +134,30 @@ export const paymentQueries = (db: SqlDriver) => ({
           : {}),
         ...(duplicateOf ? { duplicatePurchase: true, ownedBy: duplicateOf } : {}),
       }
-      const subscription =
-        order.subscription && payment.subscriptionExpiresAt
-          ? JSON.stringify({ ...order.subscription, expiresAt: payment.subscriptionExpiresAt })
-          : null
-      const [row] = await tx.query(
-        `update tma_pay_orders set status = $2, telegram_payment_charge_id = $3, paid_at = $4, updated_at = $4,
-             subscription = coalesce($5::jsonb, subscription), duplicate_of = $6
-           where id = $1 returning *`,
-        [order.id, next, payment.telegramPaymentChargeId, now, subscription, duplicateOf ?? null],
-      )
-      const paid = orderFromRow(row!)
-      await insertEvent(tx, paid, { source: payment.source, detail }, now)
-      if (payment.refunded) {
-        // Paid and refunded in Telegram before either update reached us: nothing to fulfil, nothing to revoke.
+      const changes = {
+        status: next,
+        telegram_payment_charge_id: payment.telegramPaymentChargeId,
+        paid_at: now,
+        updated_at: now,
+        ...(order.subscription && payment.subscriptionExpiresAt
+          ? {
+              subscription: JSON.stringify({
+                ...order.subscription,
+                expiresAt: payment.subscriptionExpiresAt,
+              }),
+            }
+          : {}),
+        duplicate_of: duplicateOf ?? null,
+      }
+      // A duplicate purchase fulfils nothing (the user owns it already): its job may refund it instead. Paid and
+      // refunded in Telegram before either update reached us: nothing to fulfil, nothing to revoke.
+      const job = payment.refunded ? undefined : duplicateOf ? 'order.duplicate' : 'order.paid'
+      const paid = await updateOrder(tx, row, changes, { source: payment.source, detail }, now, job)
+      if (payment.refunded)
         return {
           outcome: 'refunded' as const,
           order: await markRefunded(tx, paid, { source: payment.source, detail: charge }, now),
         }
-      }
-      // A duplicate purchase fulfils nothing (the user owns it already): its job may refund it instead.
-      await enqueueOutboxJob(tx, order.id, duplicateOf ? 'order.duplicate' : 'order.paid')
       return { outcome: 'paid' as const, order: paid }
     })
   },

@@ -57,7 +57,7 @@ export function createFulfillmentWorker(
   }
 
   async function runJob(job: OutboxJob) {
-    const order = await store.getOrder(job.orderId)
+    const order = job.order ?? (await store.getOrder(job.orderId))
     try {
       if (job.type === 'order.duplicate') {
         if (order) await handlers.onDuplicate?.(order)

@@ -1,4 +1,5 @@
 import { newEventId } from '../../core/ids'
+import { orderFromRow } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
 import type { OutboxJob } from './types'
 
@@ -16,21 +17,28 @@ export async function enqueueOutboxJob(tx: SqlExecutor, orderId: string, type: O
 /** The fulfilment outbox: leased jobs, done once, retried with backoff. */
 export const outboxQueries = (db: SqlDriver) => ({
   async claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined> {
+    // The job's order comes in the same statement: a worker runs the handler with it.
     const [row] = await db.query(
-      `update tma_pay_outbox set locked_until = now() + ($1 || ' milliseconds')::interval, attempts = attempts + 1
-         where id = (
-           select id from tma_pay_outbox
-           where done_at is null and next_attempt_at <= now() and (locked_until is null or locked_until < now())
-           order by next_attempt_at limit 1 for update skip locked
-         ) returning id, order_id, type, attempts`,
+      `with job as (
+         update tma_pay_outbox set locked_until = now() + ($1 || ' milliseconds')::interval, attempts = attempts + 1
+           where id = (
+             select id from tma_pay_outbox
+             where done_at is null and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+             order by next_attempt_at limit 1 for update skip locked
+           ) returning id, order_id, type, attempts
+       )
+       select job.id as tma_pay_job_id, job.order_id as tma_pay_job_order_id, job.type as tma_pay_job_type,
+         job.attempts as tma_pay_job_attempts, o.*
+       from job left join tma_pay_orders o on o.id = job.order_id`,
       [String(leaseMs)],
     )
     if (!row) return undefined
     return {
-      id: String(row.id),
-      orderId: String(row.order_id),
-      type: row.type as OutboxJob['type'],
-      attempts: Number(row.attempts),
+      id: String(row.tma_pay_job_id),
+      orderId: String(row.tma_pay_job_order_id),
+      type: row.tma_pay_job_type as OutboxJob['type'],
+      attempts: Number(row.tma_pay_job_attempts),
+      ...(row.id == null ? {} : { order: orderFromRow(row) }),
     }
   },
 

@@ -109,6 +109,8 @@ export interface OutboxJob {
   /** `order.duplicate`: a non-consumable paid while owned already; refunded with `refundDuplicatePurchases`. */
   type: 'order.paid' | 'order.refunded' | 'order.duplicate'
   attempts: number
+  /** The order as it was when the job was claimed, when the store reads it with the claim; else the worker reads it. */
+  order?: Order
 }
 
 /**

@@ -13,12 +13,12 @@ const requestTimeoutMs = 30_000
 export async function startBaselineTarget(
   repoRoot: string,
   store: Database,
-  nodeArgs: string[] = [],
+  node: string[] = [process.execPath],
 ): Promise<Target> {
   const server = await startChild(
-    process.execPath,
+    node[0]!,
     [
-      ...nodeArgs,
+      ...node.slice(1),
       '--import',
       'tsx',
       join(repoRoot, 'bench/server/baseline-server.ts'),
@@ -29,7 +29,7 @@ export async function startBaselineTarget(
       cwd: repoRoot,
       env: childEnv(),
       ready: /^baseline listening on (http:\/\/\S+)$/m,
-      timeoutMs: 60_000,
+      timeoutMs: node[0] === process.execPath ? 60_000 : 600_000,
       count: { logged: /^baseline: / },
     },
   )

@@ -35,6 +35,8 @@ export interface RoundResult {
   machineCpuMs: number | undefined
   /** When the round ran, on the monotonic clock: the samples of a server's CPU profile that belong to it. */
   window: Window
+  /** Under --instructions: what the server executed during the round (callgrind). */
+  instructions?: number
 }
 
 // A round stops early past this many failures: a dead server fails every payment, some only at a timeout.

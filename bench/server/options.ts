@@ -14,6 +14,8 @@ export interface BenchOptions {
   targets: TargetName[]
   /** Profile each server with `node --cpu-prof`, writing the profiles into this directory, and print their top functions. */
   cpuProf?: string
+  /** Run each server under callgrind (dumps into this directory) and count its instructions per payment. */
+  instructions?: string
   /** After the measured rounds, one more round per server under `strace -c`: system calls per payment. */
   syscalls: boolean
   /** Whole-run limit: past it the bench stops its children and exits 1. */
@@ -38,6 +40,10 @@ baseline that runs tma-pay's SQL of a payment, on PGlite and on PostgreSQL, over
   --cpu-prof DIR     run each server under node --cpu-prof, profiles into DIR, and print where
                      each spent its CPU during the measured rounds (the figures are then not
                      comparable with an unprofiled run)
+  --instructions DIR run each server under valgrind's callgrind (dumps into DIR) and count the
+                     instructions it executes per payment in the measured rounds, a figure the
+                     machine's noise does not move; 10-50x slower, so use few payments and rounds
+                     (its times and CPU figures then mean nothing)
   --syscalls         after the measured rounds, one more round per server under strace -c:
                      its system calls per payment (writes, reads, waits), which noise does not move
   --timeout S        stop everything and exit 1 after S seconds (default 600)
@@ -58,11 +64,14 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     targets: { type: 'string' },
     'cpu-prof': { type: 'string' },
     syscalls: { type: 'boolean', default: false },
+    instructions: { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
   })
   if (!values) return undefined
+  if (values.instructions && values['cpu-prof'])
+    throw new Error('--instructions and --cpu-prof do not go together')
   const quick = values.quick === true
   const stores = parseStores(values.stores ?? 'pglite,postgres')
   const targets = (values.targets ?? targetNames.join(',')).split(',').map((t) => t.trim())
@@ -78,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     targets: [...new Set(targets)] as TargetName[],
     ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
     syscalls: values.syscalls === true,
+    ...(values.instructions ? { instructions: values.instructions } : {}),
     timeoutSeconds: positiveInt('timeout', values.timeout, 600),
     quick,
     ...(values.json ? { json: values.json } : {}),
@@ -96,6 +106,7 @@ export function reproduceCommand(options: BenchOptions, databaseUrl: string | un
     `--targets ${options.targets.join(',')}`,
     ...(options.cpuProf ? [`--cpu-prof ${options.cpuProf}`] : []),
     ...(options.syscalls ? ['--syscalls'] : []),
+    ...(options.instructions ? [`--instructions ${options.instructions}`] : []),
     `--timeout ${options.timeoutSeconds}`,
   ]
   return `${databaseUrlPrefix(databaseUrl)}npx tsx bench/server/run.ts ${flags.join(' ')}`

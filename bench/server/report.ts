@@ -24,6 +24,8 @@ export interface TargetSummary {
   /** CPU ms per measured payment: the server process, this process (client + simulators), the rest of the machine
    * (PostgreSQL, the OS); and how busy all cores were. Undefined where /proc is missing. */
   cpu: { server?: number; bench: number; rest?: number; machineBusyPercent?: number }
+  /** Under --instructions: what the server executed per payment in the measured rounds (callgrind). */
+  instructionsPerPayment?: number
   /** Under --syscalls: the server's system calls per payment, by name, over one extra round under strace. */
   syscalls?: Record<string, number>
 }
@@ -113,6 +115,12 @@ function storeTable(summary: StoreSummary, rounds: number): string[] {
     (s) => ms(s.cpu.server),
     (o) => ratio(tmaPay!.cpu.server, o.cpu.server),
   )
+  if (all.some((s) => s.instructionsPerPayment !== undefined))
+    line(
+      '  server instructions (callgrind), millions',
+      (s) => (s.instructionsPerPayment === undefined ? '-' : (s.instructionsPerPayment / 1e6).toFixed(2)),
+      (o) => ratio(tmaPay!.instructionsPerPayment, o.instructionsPerPayment),
+    )
   line('  bench process (client + sim)', (s) => ms(s.cpu.bench))
   line('  rest of machine (PostgreSQL, OS)', (s) => ms(s.cpu.rest))
   line('  all cores busy', (s) =>
@@ -180,7 +188,10 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `tma-pay server bench: per target and store, ${options.warmup} warm-up payments (not counted), then ` +
       `${options.rounds} round(s) of ${options.payments} payments, concurrency ${options.concurrency}` +
-      (options.cpuProf ? '; every server under node --cpu-prof (slower than unprofiled)' : ''),
+      (options.cpuProf ? '; every server under node --cpu-prof (slower than unprofiled)' : '') +
+      (options.instructions
+        ? '; every server under callgrind (times and CPU mean nothing; instructions do)'
+        : ''),
     '',
   ]
   for (const store of report.stores) lines.push(...storeTable(store, options.rounds), '')

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { withCleanups } from '../shared/cleanups'
 import { cpuProfFlags, latestProfile, summarizeProfile } from '../shared/cpu-profile'
 import type { DatabaseServer } from '../shared/databases'
+import { callgrindNode, countInstructions } from '../shared/instructions'
 import { makeTempRoot, runBench } from '../shared/lifecycle'
 import { busyBeforeStart, describeMachine } from '../shared/machine'
 import { writeProductsFile } from '../shared/product'
@@ -78,24 +79,32 @@ function summarize(target: Target, rounds: RoundResult[]): TargetSummary {
     errors: rounds.flatMap((round) => round.errors),
     serverLogLines: target.serverErrors(),
     cpu: cpuPerPayment(rounds),
+    ...(rounds.every((round) => round.instructions !== undefined)
+      ? {
+          instructionsPerPayment:
+            sum(rounds.map((round) => round.instructions!)) / sum(rounds.map((round) => round.payments)),
+        }
+      : {}),
   }
 }
 
-/** Starts one target on a fresh database; under --cpu-prof its profile goes to a directory of its own. */
+/**
+ * Starts one target on a fresh database, with node as `node` runs it: plain, under --cpu-prof (its profile into a
+ * directory of its own), or under callgrind.
+ */
 async function startTarget(
   name: TargetName,
   server: DatabaseServer,
   productsFile: string,
-  profileDir: string | undefined,
+  node: string[],
   defer: (undo: () => Promise<unknown>) => void,
 ): Promise<Target> {
   const db = await server.fresh()
   defer(() => db.drop())
-  const nodeArgs = profileDir ? cpuProfFlags(profileDir) : []
   progress(`${server.kind}: starting ${name}`)
-  if (name === 'tma-pay') return startTmaPayTarget(repoRoot, productsFile, db, nodeArgs)
-  if (name === 'hand-written') return startShopTarget(repoRoot, db, nodeArgs)
-  return startBaselineTarget(repoRoot, db, nodeArgs)
+  if (name === 'tma-pay') return startTmaPayTarget(repoRoot, productsFile, db, node)
+  if (name === 'hand-written') return startShopTarget(repoRoot, db, node)
+  return startBaselineTarget(repoRoot, db, node)
 }
 
 function benchStore(
@@ -107,10 +116,28 @@ function benchStore(
   // The hand-written shop is written for postgres.js: PostgreSQL only.
   const names = options.targets.filter((name) => name !== 'hand-written' || server.kind === 'postgres')
   const profileDirs = new Map<TargetName, string>()
-  if (options.cpuProf) {
-    mkdirSync(options.cpuProf, { recursive: true })
-    for (const name of names)
-      profileDirs.set(name, mkdtempSync(join(resolve(options.cpuProf), `${server.kind}-${name}-`)))
+  const dumpDirs = new Map<TargetName, string>()
+  for (const [dir, dirs] of [
+    [options.cpuProf, profileDirs],
+    [options.instructions, dumpDirs],
+  ] as const) {
+    if (!dir) continue
+    mkdirSync(dir, { recursive: true })
+    for (const name of names) dirs.set(name, mkdtempSync(join(resolve(dir), `${server.kind}-${name}-`)))
+  }
+  const nodeOf = (name: TargetName) =>
+    profileDirs.has(name)
+      ? [process.execPath, ...cpuProfFlags(profileDirs.get(name)!)]
+      : dumpDirs.has(name)
+        ? callgrindNode(dumpDirs.get(name)!)
+        : [process.execPath]
+  /** A measured round; under --instructions, counted by callgrind. */
+  const measure = async (target: Target, firstIndex: number): Promise<RoundResult> => {
+    const round = () => runRound(target, firstIndex, options.payments, options.concurrency, signal)
+    const dir = dumpDirs.get(target.name)
+    if (!dir) return round()
+    const { result, instructions } = await countInstructions(target.pid, dir, round)
+    return { ...result, instructions }
   }
   const results = new Map<Target, RoundResult[]>()
   const targets: Target[] = []
@@ -119,7 +146,7 @@ function benchStore(
   const stop = (target: Target) => stopped.get(target) ?? stopped.set(target, target.stop()).get(target)!
   return withCleanups(async (defer) => {
     for (const name of names) {
-      const target = await startTarget(name, server, productsFile, profileDirs.get(name), defer)
+      const target = await startTarget(name, server, productsFile, nodeOf(name), defer)
       // Stopped before the next store; a profile is written when its server exits.
       defer(() => stop(target))
       targets.push(target)
@@ -134,7 +161,7 @@ function benchStore(
     for (let round = 0; round < options.rounds; round++) {
       // Taking turns, forwards then backwards, so drift (a warming cache, a busy neighbour) hits all alike.
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-        const result = await runRound(target, firstIndex, options.payments, options.concurrency, signal)
+        const result = await measure(target, firstIndex)
         results.get(target)!.push(result)
         progress(
           `${server.kind}: ${target.name} round ${round + 1}/${options.rounds}: ${result.payments} payments, ` +

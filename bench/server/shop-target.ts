@@ -12,7 +12,7 @@ import { simulatorTarget } from './sim-target'
 export async function startShopTarget(
   repoRoot: string,
   store: Database,
-  nodeArgs: string[] = [],
+  node: string[] = [process.execPath],
 ): Promise<Target> {
   // No redeliveries, as for tma-pay: a failed webhook is an error of the run.
   const sim = await createTelegramSimulator({ recordDir: false, retryDelaysMs: [] })
@@ -20,9 +20,9 @@ export async function startShopTarget(
   try {
     const secret = randomBytes(24).toString('base64url')
     server = await startChild(
-      process.execPath,
+      node[0]!,
       [
-        ...nodeArgs,
+        ...node.slice(1),
         '--import',
         'tsx',
         join(repoRoot, 'bench/server/shop-server.ts'),
@@ -41,7 +41,7 @@ export async function startShopTarget(
         cwd: repoRoot,
         env: childEnv(),
         ready: /^shop listening on (http:\/\/\S+)$/m,
-        timeoutMs: 60_000,
+        timeoutMs: node[0] === process.execPath ? 60_000 : 600_000,
         count: { logged: /error|Error/ },
       },
     )

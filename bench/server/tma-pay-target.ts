@@ -8,14 +8,9 @@ export async function startTmaPayTarget(
   repoRoot: string,
   productsFile: string,
   store: Database,
-  nodeArgs: string[] = [],
+  node: string[] = [process.execPath],
 ): Promise<Target> {
-  const { sim, server, apiUrl, tap, stop } = await startServeOnSimulator(
-    repoRoot,
-    productsFile,
-    store,
-    nodeArgs,
-  )
+  const { sim, server, apiUrl, tap, stop } = await startServeOnSimulator(repoRoot, productsFile, store, node)
   return simulatorTarget('tma-pay', {
     sim,
     apiUrl,

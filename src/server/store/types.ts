@@ -240,7 +240,8 @@ export interface PayStore {
   entitlementTimeline(userId: number, productId: string): Promise<EntitlementEvent[]>
   /** Takes the next due fulfilment job and leases it for `leaseMs`, so no other worker runs it meanwhile. */
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
-  completeOutboxJob(jobId: string): Promise<void>
+  /** Marks a job done; with `next`, also claims the next due job as `claimOutboxJob` does, in the same statement. */
+  completeOutboxJob(jobId: string, next?: { leaseMs: number }): Promise<OutboxJob | undefined>
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
   /**
    * Ids of expirable orders past their deadline: `expiresAt` before `before`, and for a `processing` order

@@ -2,7 +2,7 @@ import { type Order, PayError } from '../core'
 import { orderErrors } from '../core/order-errors'
 import { sleep } from '../core/sleep'
 import type { CreateOrderBody } from './input'
-import type { PayStore } from './store/types'
+import type { CreationSlot, PayStore } from './store/types'
 
 /** How long a request waits for another one holding its Idempotency-Key to make the order. */
 const WAIT_FOR_HOLDER_MS = 10_000
@@ -22,7 +22,8 @@ export async function requestHash(userId: number, body: CreateOrderBody): Promis
 /**
  * Reserves `key` for a new order `orderId`, or finds the order an earlier request with the same key and body
  * made (`existing`). Another request with this key may be creating its order right now: its result is ours,
- * waited for. A holder that died mid-creation is taken over after `takeoverAfterMs`.
+ * waited for. A holder that died mid-creation is taken over after `takeoverAfterMs`. With `slot`, a creation slot
+ * is taken with the reservation (`slotTaken`: whether one was left), in the same round trip.
  */
 export async function reserveIdempotencyKey(
   store: PayStore,
@@ -31,11 +32,13 @@ export async function reserveIdempotencyKey(
   body: CreateOrderBody,
   orderId: string,
   takeoverAfterMs: number,
-): Promise<{ existing?: Order }> {
+  slot?: CreationSlot,
+): Promise<{ existing?: Order; slotTaken?: boolean }> {
   const hash = await requestHash(userId, body)
   for (const deadline = Date.now() + WAIT_FOR_HOLDER_MS; ; await sleep(100)) {
-    const reservation = await store.reserveIdempotencyKey(userId, key, hash, orderId, takeoverAfterMs)
-    if (reservation.state === 'reserved') return {}
+    const reservation = await store.reserveIdempotencyKey(userId, key, hash, orderId, takeoverAfterMs, slot)
+    if (reservation.state === 'reserved')
+      return reservation.slotTaken === undefined ? {} : { slotTaken: reservation.slotTaken }
     if (reservation.requestHash !== hash) throw orderErrors.idempotencyConflict()
     if (reservation.completed) {
       const existing = await store.getOrder(reservation.orderId)

@@ -14,6 +14,18 @@ import {
 
 const expirableStatuses = EXPIRABLE_STATUSES.map((status) => `'${status}'`).join(', ')
 
+/**
+ * The creation-slot upsert, on `source` (the row to insert: user_id, window_start, used) with the `max` and
+ * `windowMs` parameters. One statement: the upsert locks the user's row, so concurrent creations queue on it and
+ * each sees the count the one before it left. A window that has passed starts again at 1.
+ */
+export const creationSlotUpsert = (source: string, max: string, windowMs: string) =>
+  `insert into tma_pay_creation_limits as l (user_id, window_start, used) ${source}
+     on conflict (user_id) do update set
+       window_start = case when l.window_start <= now() - (${windowMs} || ' milliseconds')::interval then now() else l.window_start end,
+       used = case when l.window_start <= now() - (${windowMs} || ' milliseconds')::interval then 1 else l.used + 1 end
+     where l.window_start <= now() - (${windowMs} || ' milliseconds')::interval or l.used < ${max}`
+
 /** Orders: creation, reads and lists, status changes, expiry, and the per-user creation limit. */
 export const orderQueries = (db: SqlDriver) => ({
   async insertOrder(
@@ -112,17 +124,11 @@ export const orderQueries = (db: SqlDriver) => ({
   },
 
   async takeCreationSlot(userId: number, max: number, windowMs: number) {
-    // One statement: the upsert locks the user's row, so concurrent creations queue on it and each sees the
-    // count the one before it left. A window that has passed starts again at 1.
-    const rows = await db.query(
-      `insert into tma_pay_creation_limits as l (user_id, window_start, used) values ($1, now(), 1)
-         on conflict (user_id) do update set
-           window_start = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then now() else l.window_start end,
-           used = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then 1 else l.used + 1 end
-         where l.window_start <= now() - ($3 || ' milliseconds')::interval or l.used < $2
-         returning used`,
-      [userId, max, String(windowMs)],
-    )
+    const rows = await db.query(`${creationSlotUpsert('values ($1, now(), 1)', '$2', '$3')} returning used`, [
+      userId,
+      max,
+      String(windowMs),
+    ])
     return rows.length > 0
   },
 
@@ -147,7 +153,11 @@ export const orderQueries = (db: SqlDriver) => ({
         if (Number(row?.n ?? 0) >= options.maxEventsFromSource) return { order, changed: false, previous }
       }
       const now = new Date()
-      const changes = { status: next, updated_at: now, ...(next === 'refunded' ? { refunded_at: now } : {}) }
+      const changes = {
+        status: next,
+        updated_at: now,
+        ...(next === 'refunded' ? { refunded_at: now } : {}),
+      }
       return { order: await updateOrder(tx, row, changes, event, now), changed: true, previous }
     })
   },

@@ -44,8 +44,15 @@ export interface ListOrdersFilter extends ListOrdersParams {
   userId?: number
 }
 
+/** A creation slot of the per-user limit (see `takeCreationSlot`): `max` creations per `windowMs`. */
+export interface CreationSlot {
+  max: number
+  windowMs: number
+}
+
 export type IdempotencyReservation =
-  | { state: 'reserved' }
+  /** `slotTaken` when a creation slot was asked for with the reservation: whether one was left. */
+  | { state: 'reserved'; slotTaken?: boolean }
   | { state: 'existing'; orderId: string; requestHash: string; completed: boolean }
 
 export interface PaymentRecord {
@@ -127,7 +134,8 @@ export interface PayStore {
   migrate(): Promise<void>
   /**
    * Reserves a key for `orderId`, or tells who holds it. A holder that has not made its order within
-   * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same.
+   * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same. With `slot`,
+   * a creation slot (`takeCreationSlot`) is taken atomically with a reservation, and none without one.
    */
   reserveIdempotencyKey(
     userId: number,
@@ -135,6 +143,7 @@ export interface PayStore {
     requestHash: string,
     orderId: string,
     takeoverAfterMs: number,
+    slot?: CreationSlot,
   ): Promise<IdempotencyReservation>
   /** Lets a key go that did not produce an order, if `orderId` still holds it. */
   releaseIdempotencyKey(userId: number, key: string, orderId: string): Promise<void>

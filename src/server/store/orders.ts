@@ -1,9 +1,9 @@
 import type { Order } from '../../core'
 import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
-import { orderFromRow } from './rows'
+import { orderFromRow, type Row } from './rows'
 import type { SqlDriver } from './sql'
-import { lockPurchase, notifyEvent, updateOrder } from './timeline'
+import { lockPurchase, notifyEvent, updateOrder, updateOrderIfUnchanged } from './timeline'
 import {
   type EventInput,
   IdempotencyKeyTakenOver,
@@ -26,8 +26,34 @@ export const creationSlotUpsert = (source: string, max: string, windowMs: string
        used = case when l.window_start <= now() - (${windowMs} || ' milliseconds')::interval then 1 else l.used + 1 end
      where l.window_start <= now() - (${windowMs} || ' milliseconds')::interval or l.used < ${max}`
 
+/** How many rows `getOrder` remembers for a change that may follow (see `applyEvent`). */
+const REMEMBERED_ROWS = 1000
+
+/**
+ * The rows getOrder read last, with their version (xmin), by order id: a status change that follows a read (a
+ * pre-checkout's approval, an expiry) is then one statement that writes only if the row is still that version,
+ * instead of a transaction that locks and reads it again. A stale entry costs nothing but that try.
+ */
+function rememberedRows() {
+  const rows = new Map<string, { row: Row; version: string }>()
+  return {
+    remember(row: Row) {
+      const id = String(row.id)
+      rows.delete(id)
+      rows.set(id, { row, version: String(row.tma_pay_version) })
+      if (rows.size > REMEMBERED_ROWS) rows.delete(rows.keys().next().value!)
+    },
+    /** The row last read of the order, forgotten once taken. */
+    recall(orderId: string) {
+      const entry = rows.get(orderId)
+      rows.delete(orderId)
+      return entry
+    },
+  }
+}
+
 /** Orders: creation, reads and lists, status changes, expiry, and the per-user creation limit. */
-export const orderQueries = (db: SqlDriver) => ({
+export const orderQueries = (db: SqlDriver, remembered = rememberedRows()) => ({
   async insertOrder(
     order: Order,
     event: EventInput,
@@ -88,8 +114,13 @@ export const orderQueries = (db: SqlDriver) => ({
   },
 
   async getOrder(orderId: string) {
-    const [row] = await db.query('select * from tma_pay_orders where id = $1', [orderId])
-    return row ? orderFromRow(row) : undefined
+    const [row] = await db.query(
+      'select xmin::text as tma_pay_version, * from tma_pay_orders where id = $1',
+      [orderId],
+    )
+    if (!row) return undefined
+    remembered.remember(row)
+    return orderFromRow(row)
   },
 
   async listOrders(filter: ListOrdersFilter) {
@@ -138,6 +169,21 @@ export const orderQueries = (db: SqlDriver) => ({
     event: EventInput,
     options: { maxEventsFromSource?: number } = {},
   ) {
+    const read = options.maxEventsFromSource === undefined ? remembered.recall(orderId) : undefined
+    if (read) {
+      const order = orderFromRow(read.row)
+      const next = nextStatus(order.status, kind)
+      if (next !== undefined && next !== order.status) {
+        const now = new Date()
+        const changes = {
+          status: next,
+          updated_at: now,
+          ...(next === 'refunded' ? { refunded_at: now } : {}),
+        }
+        const updated = await updateOrderIfUnchanged(db, read.row, read.version, changes, event, now)
+        if (updated) return { order: updated, changed: true, previous: order.status }
+      }
+    }
     return db.transaction(async (tx) => {
       const locked = await lockPurchase(tx, orderId)
       if (!locked) return undefined

@@ -24,6 +24,44 @@ export async function insertEvent(tx: SqlExecutor, order: Order, event: EventInp
   )
 }
 
+/** The update, its event, NOTIFY and job as one statement; the rows it wrote (0 when `version` no longer matched). */
+async function writeChange(
+  db: SqlExecutor,
+  updated: Order,
+  changes: Row,
+  event: EventInput,
+  at: Date,
+  { job, version }: { job?: OutboxJob['type'] | undefined; version?: string },
+): Promise<number> {
+  const columns = Object.keys(changes)
+  const params: unknown[] = [updated.id, ...columns.map((column) => changes[column])]
+  const next = (value: unknown) => `$${params.push(value)}`
+  const set = columns.map((column, i) => `${column} = $${i + 2}`).join(', ')
+  // The row version read before (xmin changes with every update): no match, no write.
+  const unchanged = version === undefined ? '' : ` and xmin = ${next(version)}::xid`
+  const eventValues = [
+    next(at),
+    next(updated.status),
+    next(event.source),
+    next(JSON.stringify(event.detail ?? {})),
+    next(JSON.stringify(updated)),
+  ].join(', ')
+  // Queued once per order and type, in the same transaction as the change it follows.
+  const outbox = job
+    ? `, j as (insert into tma_pay_outbox (id, order_id, type) select ${next(newEventId())}, id, ${next(job)} from u
+         on conflict (order_id, type) do nothing)`
+    : ''
+  const written = await db.query(
+    `with u as (update tma_pay_orders set ${set} where id = $1${unchanged} returning id),
+     e as (
+       insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
+       select id, ${eventValues} from u returning order_id
+     )${outbox} ${notifyEvent}`,
+    params,
+  )
+  return written.length
+}
+
 /**
  * Sets `changes` (column → value) on an order's row that the caller has locked, and writes the change's timeline
  * event (and notifies), optionally with the order's fulfilment job, in one statement. The event's snapshot and the
@@ -40,31 +78,25 @@ export async function updateOrder(
   job?: OutboxJob['type'],
 ): Promise<Order> {
   const updated = orderFromRow({ ...row, ...changes })
-  const columns = Object.keys(changes)
-  const params: unknown[] = [updated.id, ...columns.map((column) => changes[column])]
-  const next = (value: unknown) => `$${params.push(value)}`
-  const set = columns.map((column, i) => `${column} = $${i + 2}`).join(', ')
-  const eventValues = [
-    next(at),
-    next(updated.status),
-    next(event.source),
-    next(JSON.stringify(event.detail ?? {})),
-    next(JSON.stringify(updated)),
-  ].join(', ')
-  // Queued once per order and type, in the same transaction as the change it follows.
-  const outbox = job
-    ? `, j as (insert into tma_pay_outbox (id, order_id, type) select ${next(newEventId())}, id, ${next(job)} from u
-         on conflict (order_id, type) do nothing)`
-    : ''
-  await tx.query(
-    `with u as (update tma_pay_orders set ${set} where id = $1 returning id),
-     e as (
-       insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
-       select id, ${eventValues} from u returning order_id
-     )${outbox} ${notifyEvent}`,
-    params,
-  )
+  await writeChange(tx, updated, changes, event, at, { job })
   return updated
+}
+
+/**
+ * `updateOrder` without a lock or a transaction, for a row read earlier: it writes only while the row is still the
+ * version read (`version`, its xmin), so the snapshot worked out from it is right; undefined, with nothing written,
+ * once anything changed the row since (the caller then takes the locked path).
+ */
+export async function updateOrderIfUnchanged(
+  db: SqlExecutor,
+  row: Row,
+  version: string,
+  changes: Row,
+  event: EventInput,
+  at: Date,
+): Promise<Order | undefined> {
+  const updated = orderFromRow({ ...row, ...changes })
+  return (await writeChange(db, updated, changes, event, at, { version })) > 0 ? updated : undefined
 }
 
 /** Locks the order's row for the transaction, and reads it with what it sells (and the row, for `updateOrder`). */

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { type Order, PayError } from '../core'
 import { adminAuth } from './admin-auth'
+import { fastBodyLimit } from './body-limit'
 import { toCatalog } from './catalog'
 import { corsMiddleware } from './cors'
 import { createEntitlements } from './entitlements'
@@ -137,7 +137,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
   // Preflights first: before the body limit, auth and the wait for the store.
   if (cors) app.use(cors)
   app.use(
-    bodyLimit({
+    fastBodyLimit({
       maxSize: options.maxBodyBytes,
       onError: () => {
         const response = errorResponse(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { type Order, PayError } from '../core'
 import { orderErrors } from '../core/order-errors'
 import { sleep } from '../core/sleep'
@@ -15,8 +16,8 @@ export async function requestHash(userId: number, body: CreateOrderBody): Promis
     body.quantity,
     Object.entries(body.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   ])
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+  // node:crypto's hash is synchronous: WebCrypto's digest is a job on the thread pool and a promise, per request.
+  return createHash('sha256').update(canonical).digest('hex')
 }
 
 /**

@@ -107,4 +107,17 @@ describe.each(stores)('the store on %s', (_name, open) => {
     expect(await store.completeOutboxJob(second!.id, { leaseMs: 60_000 })).toBeUndefined()
     expect(await store.claimOutboxJob(60_000)).toBeUndefined()
   })
+
+  it('marks due jobs done in batches when nothing is run for them, leaving leased ones to their worker', async () => {
+    while ((await store.completeDueOutboxJobs(100)) > 0);
+    const [a, b, c] = [await created(), await created(), await created()]
+    for (const order of [a, b, c]) await pay(order, `charge-${order.id}`)
+    const leased = await store.claimOutboxJob(60_000)
+    expect(leased?.orderId).toBe(a.id)
+    expect(await store.completeDueOutboxJobs(1)).toBe(1)
+    expect(await store.completeDueOutboxJobs(100)).toBe(1)
+    expect(await store.completeDueOutboxJobs(100)).toBe(0)
+    // The leased job is still its worker's to finish.
+    expect(await store.completeOutboxJob(leased!.id, { leaseMs: 60_000 })).toBeUndefined()
+  })
 })

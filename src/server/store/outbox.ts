@@ -64,6 +64,20 @@ export const outboxQueries = (db: SqlDriver) => ({
     return undefined
   },
 
+  async completeDueOutboxJobs(limit: number) {
+    // The claim's choice of jobs (due, not leased to a worker), done at once: there is nothing to run for them.
+    const done = await db.query(
+      `update tma_pay_outbox set done_at = now(), locked_until = null, last_error = null, attempts = attempts + 1
+         where id in (
+           select id from tma_pay_outbox
+           where done_at is null and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+           order by next_attempt_at limit $1 for update skip locked
+         ) returning id`,
+      [limit],
+    )
+    return done.length
+  },
+
   async failOutboxJob(jobId: string, error: string, retryInMs: number) {
     await db.query(
       `update tma_pay_outbox set locked_until = null, last_error = $2,

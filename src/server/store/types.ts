@@ -251,6 +251,11 @@ export interface PayStore {
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
   /** Marks a job done; with `next`, also claims the next due job as `claimOutboxJob` does, in the same statement. */
   completeOutboxJob(jobId: string, next?: { leaseMs: number }): Promise<OutboxJob | undefined>
+  /**
+   * Marks up to `limit` due jobs done without running them (those `claimOutboxJob` would take), for a worker with no
+   * handler for any job type; how many.
+   */
+  completeDueOutboxJobs(limit: number): Promise<number>
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
   /**
    * Ids of expirable orders past their deadline: `expiresAt` before `before`, and for a `processing` order

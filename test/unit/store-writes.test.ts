@@ -93,6 +93,22 @@ describe.each(stores)('the store on %s', (_name, open) => {
     expect((await store.timeline(order.id)).map((event) => event.status)).toEqual(['created', 'paid'])
   })
 
+  it('pays nothing when the charge is on record already, even right after the order was approved', async () => {
+    const [a, b] = [await created(), await created()]
+    expect((await pay(a, `charge-${a.id}`)).outcome).toBe('paid')
+    // b read and approved here, so its payment would be the one-statement kind; the charge is a's.
+    await store.getOrder(b.id)
+    await store.applyEvent(b.id, 'precheckout_approved', { source: 'telegram' })
+    const again = await pay(b, `charge-${a.id}`)
+    expect(again.outcome).toBe('known')
+    expect((await store.getOrder(b.id))?.status).toBe('processing')
+    expect((await store.timeline(b.id)).map((event) => event.status)).toEqual(['created', 'processing'])
+    // A redelivery of b's own charge after its payment changes nothing either.
+    expect((await pay(b, `charge-${b.id}`)).outcome).toBe('paid')
+    expect((await pay(b, `charge-${b.id}`)).outcome).toBe('known')
+    expect((await store.timeline(b.id)).map((event) => event.status)).toEqual(['created', 'processing', 'paid'])
+  })
+
   it('claims the next due job with the completion of the last, never the one completed', async () => {
     // Whatever the earlier tests queued is done first.
     for (let job = await store.claimOutboxJob(60_000); job; )

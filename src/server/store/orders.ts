@@ -1,7 +1,7 @@
 import type { Order } from '../../core'
 import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
-import { orderFromRow, type Row } from './rows'
+import { orderFromRow } from './rows'
 import type { SqlDriver } from './sql'
 import { lockPurchase, notifyEvent, updateOrder, updateOrderIfUnchanged } from './timeline'
 import {
@@ -11,6 +11,7 @@ import {
   type PayStore,
   type PurchaseTerms,
 } from './types'
+import { type RowVersions, rowVersions } from './versions'
 
 const expirableStatuses = EXPIRABLE_STATUSES.map((status) => `'${status}'`).join(', ')
 
@@ -26,34 +27,8 @@ export const creationSlotUpsert = (source: string, max: string, windowMs: string
        used = case when l.window_start <= now() - (${windowMs} || ' milliseconds')::interval then 1 else l.used + 1 end
      where l.window_start <= now() - (${windowMs} || ' milliseconds')::interval or l.used < ${max}`
 
-/** How many rows `getOrder` remembers for a change that may follow (see `applyEvent`). */
-const REMEMBERED_ROWS = 1000
-
-/**
- * The rows getOrder read last, with their version (xmin), by order id: a status change that follows a read (a
- * pre-checkout's approval, an expiry) is then one statement that writes only if the row is still that version,
- * instead of a transaction that locks and reads it again. A stale entry costs nothing but that try.
- */
-function rememberedRows() {
-  const rows = new Map<string, { row: Row; version: string }>()
-  return {
-    remember(row: Row) {
-      const id = String(row.id)
-      rows.delete(id)
-      rows.set(id, { row, version: String(row.tma_pay_version) })
-      if (rows.size > REMEMBERED_ROWS) rows.delete(rows.keys().next().value!)
-    },
-    /** The row last read of the order, forgotten once taken. */
-    recall(orderId: string) {
-      const entry = rows.get(orderId)
-      rows.delete(orderId)
-      return entry
-    },
-  }
-}
-
 /** Orders: creation, reads and lists, status changes, expiry, and the per-user creation limit. */
-export const orderQueries = (db: SqlDriver, remembered = rememberedRows()) => ({
+export const orderQueries = (db: SqlDriver, versions: RowVersions = rowVersions()) => ({
   async insertOrder(
     order: Order,
     event: EventInput,
@@ -119,7 +94,7 @@ export const orderQueries = (db: SqlDriver, remembered = rememberedRows()) => ({
       [orderId],
     )
     if (!row) return undefined
-    remembered.remember(row)
+    versions.remember(row, String(row.tma_pay_version))
     return orderFromRow(row)
   },
 
@@ -169,7 +144,7 @@ export const orderQueries = (db: SqlDriver, remembered = rememberedRows()) => ({
     event: EventInput,
     options: { maxEventsFromSource?: number } = {},
   ) {
-    const read = options.maxEventsFromSource === undefined ? remembered.recall(orderId) : undefined
+    const read = options.maxEventsFromSource === undefined ? versions.take(orderId) : undefined
     if (read) {
       const order = orderFromRow(read.row)
       const next = nextStatus(order.status, kind)
@@ -180,7 +155,7 @@ export const orderQueries = (db: SqlDriver, remembered = rememberedRows()) => ({
           updated_at: now,
           ...(next === 'refunded' ? { refunded_at: now } : {}),
         }
-        const updated = await updateOrderIfUnchanged(db, read.row, read.version, changes, event, now)
+        const updated = await updateOrderIfUnchanged(db, read, changes, event, now, { versions })
         if (updated) return { order: updated, changed: true, previous: order.status }
       }
     }
@@ -204,7 +179,8 @@ export const orderQueries = (db: SqlDriver, remembered = rememberedRows()) => ({
         updated_at: now,
         ...(next === 'refunded' ? { refunded_at: now } : {}),
       }
-      return { order: await updateOrder(tx, row, changes, event, now), changed: true, previous }
+      const updated = await updateOrder(tx, row, changes, event, now, { versions })
+      return { order: updated, changed: true, previous }
     })
   },
 

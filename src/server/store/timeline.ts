@@ -3,6 +3,7 @@ import { newEventId } from '../../core/ids'
 import { orderFromRow, type Row, termsFromRow } from './rows'
 import type { SqlExecutor } from './sql'
 import type { EventInput, OutboxJob, PurchaseTerms } from './types'
+import type { RowVersion, RowVersions } from './versions'
 
 /** The channel every instance LISTENs on; the payload is the changed order's id. */
 export const ORDER_CHANGES_CHANNEL = 'tma_pay_order_changes'
@@ -24,15 +25,29 @@ export async function insertEvent(tx: SqlExecutor, order: Order, event: EventInp
   )
 }
 
-/** The update, its event, NOTIFY and job as one statement; the rows it wrote (0 when `version` no longer matched). */
+interface ChangeOptions {
+  job?: OutboxJob['type'] | undefined
+  /** Write only while the row is still this version (its xmin). */
+  version?: string
+  /** Another CTE of the statement, fed by `u` (the updated row's id); `next` adds a parameter. */
+  also?: (next: (value: unknown) => string) => string
+  /** Where to note the row as the change leaves it, with its new version. */
+  versions?: RowVersions | undefined
+}
+
+/**
+ * The update, its event, NOTIFY and job as one statement; whether it wrote (not when `version` no longer matched).
+ * The row as it leaves it is remembered in `versions`, for a change that may follow.
+ */
 async function writeChange(
   db: SqlExecutor,
+  row: Row,
   updated: Order,
   changes: Row,
   event: EventInput,
   at: Date,
-  { job, version }: { job?: OutboxJob['type'] | undefined; version?: string },
-): Promise<number> {
+  { job, version, also, versions }: ChangeOptions,
+): Promise<boolean> {
   const columns = Object.keys(changes)
   const params: unknown[] = [updated.id, ...columns.map((column) => changes[column])]
   const next = (value: unknown) => `$${params.push(value)}`
@@ -51,15 +66,18 @@ async function writeChange(
     ? `, j as (insert into tma_pay_outbox (id, order_id, type) select ${next(newEventId())}, id, ${next(job)} from u
          on conflict (order_id, type) do nothing)`
     : ''
-  const written = await db.query(
-    `with u as (update tma_pay_orders set ${set} where id = $1${unchanged} returning id),
+  const [written] = await db.query<{ tma_pay_version: unknown }>(
+    `with u as (update tma_pay_orders set ${set} where id = $1${unchanged} returning id, xmin::text as version),
      e as (
        insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
        select id, ${eventValues} from u returning order_id
-     )${outbox} ${notifyEvent}`,
+     )${outbox}${also ? `, ${also(next)}` : ''}
+     select (select version from u) as tma_pay_version, pg_notify('${ORDER_CHANGES_CHANNEL}', order_id) from e`,
     params,
   )
-  return written.length
+  if (!written) return false
+  versions?.remember({ ...row, ...changes }, String(written.tma_pay_version))
+  return true
 }
 
 /**
@@ -75,28 +93,33 @@ export async function updateOrder(
   changes: Row,
   event: EventInput,
   at: Date,
-  job?: OutboxJob['type'],
+  options: Pick<ChangeOptions, 'job' | 'versions'> = {},
 ): Promise<Order> {
   const updated = orderFromRow({ ...row, ...changes })
-  await writeChange(tx, updated, changes, event, at, { job })
+  await writeChange(tx, row, updated, changes, event, at, options)
   return updated
 }
 
 /**
- * `updateOrder` without a lock or a transaction, for a row read earlier: it writes only while the row is still the
- * version read (`version`, its xmin), so the snapshot worked out from it is right; undefined, with nothing written,
- * once anything changed the row since (the caller then takes the locked path).
+ * `updateOrder` without a lock or a transaction, for a row seen earlier (`seen`: the row and its version): it writes
+ * only while the row is still that version, so the snapshot worked out from it is right; undefined, with nothing
+ * written, once anything changed the row since (the caller then takes the locked path). With `also`, another CTE
+ * of the same statement: an error in it (a unique violation) undoes the whole statement.
  */
 export async function updateOrderIfUnchanged(
   db: SqlExecutor,
-  row: Row,
-  version: string,
+  seen: RowVersion,
   changes: Row,
   event: EventInput,
   at: Date,
+  options: Omit<ChangeOptions, 'version'> = {},
 ): Promise<Order | undefined> {
-  const updated = orderFromRow({ ...row, ...changes })
-  return (await writeChange(db, updated, changes, event, at, { version })) > 0 ? updated : undefined
+  const updated = orderFromRow({ ...seen.row, ...changes })
+  const written = await writeChange(db, seen.row, updated, changes, event, at, {
+    ...options,
+    version: seen.version,
+  })
+  return written ? updated : undefined
 }
 
 /** Locks the order's row for the transaction, and reads it with what it sells (and the row, for `updateOrder`). */

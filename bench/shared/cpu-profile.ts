@@ -9,6 +9,24 @@ export type Window = [number, number]
 
 export const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n)
 
+/** A wall-clock time of this process (performance.timeOrigin + performance.now(), in ms) on the monotonic clock, in µs. */
+export function wallToMonotonicMicros(wallMs: number): number {
+  const offset = monotonicMicros() - performance.now() * 1000
+  return (wallMs - performance.timeOrigin) * 1000 + offset
+}
+
+/** How long the windows cover together, overlaps counted once, in µs. */
+export function coveredMicros(windows: readonly Window[]): number {
+  let covered = 0
+  let end = Number.NEGATIVE_INFINITY
+  for (const [start, stop] of [...windows].sort((a, b) => a[0] - b[0])) {
+    if (stop <= end) continue
+    covered += stop - Math.max(start, end)
+    end = stop
+  }
+  return covered
+}
+
 /** The node flags that make a child write its profile into `dir` when it exits. */
 export const cpuProfFlags = (dir: string) => [
   '--cpu-prof',

@@ -25,7 +25,9 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^tma-pay$/, replacement: src('core/index.ts') },
+      { find: /^tma-pay\/live$/, replacement: src('core/live.ts') },
       { find: /^tma-pay\/react$/, replacement: src('react/index.ts') },
+      { find: /^tma-pay\/react\/locales$/, replacement: src('react/locales.ts') },
       { find: /^tma-pay\/server$/, replacement: src('server/index.ts') },
       { find: /^tma-pay\/testing$/, replacement: src('testing/index.ts') },
     ],
@@ -37,7 +39,9 @@ export default defineConfig({
     lib: {
       entry: {
         index: src('core/index.ts'),
+        live: src('core/live.ts'),
         react: src('react/index.ts'),
+        'react-locales': src('react/locales.ts'),
         server: src('server/index.ts'),
         testing: src('testing/index.ts'),
         'testing-browser': src('testing/browser.ts'),

@@ -1,6 +1,6 @@
 import { newIdempotencyKey, type PayClient } from './client'
 import { PayError } from './errors'
-import type { ClientInvoiceStatus, Order } from './order'
+import type { ClientInvoiceStatus, Entitlement, Order } from './order'
 import type { PaymentResult, PaymentState } from './payment-state'
 import {
   createPendingPaymentStore,
@@ -49,11 +49,17 @@ export interface PaymentController {
   reset(): void
 }
 
-export interface Checkout {
+/** The payment flow over a client and Telegram, without the vanilla calls: what `<PayProvider>` needs. */
+export interface PaymentFlow {
   readonly client: PayClient
   readonly pendingStore: PendingPaymentStore
   /** A controller with its own state, for one button or screen. */
   createPayment(): PaymentController
+  /** Forgets the pending payment (the order itself stays on the server). */
+  discardPendingPayment(): void
+}
+
+export interface Checkout extends PaymentFlow {
   /** Portex's `pay`: runs a whole payment; `callback` gets the result too. */
   pay(input: PayInput | string, callback?: (result: PaymentResult) => void): Promise<PaymentResult>
   /** Portex's `queryOrder`: the order as the server has it. */
@@ -62,12 +68,43 @@ export interface Checkout {
   resumePayment(callback?: (result: PaymentResult | null) => void): Promise<PaymentResult | null>
   /** Portex's `hasPendingPayment`. */
   hasPendingPayment(): boolean
-  /** Forgets the pending payment (the order itself stays on the server). */
-  discardPendingPayment(): void
+  /** What the user owns (`GET /entitlements`), as `useEntitlements` reads it. */
+  listEntitlements(): Promise<Entitlement[]>
 }
 
-/** Creates the framework-free checkout: the whole payment flow over a pay client and Telegram. */
+/** Creates the framework-free checkout: the whole payment flow over a pay client and Telegram, with Portex's calls. */
 export function createCheckout(options: CheckoutOptions): Checkout {
+  return withVanillaCalls(createPaymentFlow(options))
+}
+
+/** Portex's four calls (and the entitlements read) over a payment flow; they share one controller, so a double call makes one order. */
+export function withVanillaCalls(flow: PaymentFlow): Checkout {
+  const { client, pendingStore } = flow
+  let shared: PaymentController | undefined
+  const sharedPayment = () => (shared ??= flow.createPayment())
+  const withCallback = async <T>(result: Promise<T>, callback?: (result: T) => void) => {
+    const value = await result
+    callback?.(value)
+    return value
+  }
+  return {
+    ...flow,
+    pay: (input, callback) => withCallback(sharedPayment().pay(input), callback),
+    queryOrder: (orderId) => client.getOrder(orderId),
+    resumePayment: (callback) =>
+      withCallback(
+        sharedPayment()
+          .resume()
+          .catch(() => null),
+        callback,
+      ),
+    hasPendingPayment: () => !!pendingStore.getState().pending,
+    listEntitlements: () => client.listEntitlements(),
+  }
+}
+
+/** The payment flow alone (what `<PayProvider>` makes): controllers over the client, storage and Telegram. */
+export function createPaymentFlow(options: CheckoutOptions): PaymentFlow {
   const {
     client,
     telegram = sdkTelegramBridge,
@@ -219,29 +256,5 @@ export function createCheckout(options: CheckoutOptions): Checkout {
     }
   }
 
-  // The vanilla calls share one controller, so a double call makes one order.
-  let shared: PaymentController | undefined
-  const sharedPayment = () => (shared ??= createPayment())
-  const withCallback = async <T>(result: Promise<T>, callback?: (result: T) => void) => {
-    const value = await result
-    callback?.(value)
-    return value
-  }
-
-  return {
-    client,
-    pendingStore,
-    createPayment,
-    pay: (input, callback) => withCallback(sharedPayment().pay(input), callback),
-    queryOrder: (orderId) => client.getOrder(orderId),
-    resumePayment: (callback) =>
-      withCallback(
-        sharedPayment()
-          .resume()
-          .catch(() => null),
-        callback,
-      ),
-    hasPendingPayment: () => !!stored().pending,
-    discardPendingPayment: clearPending,
-  }
+  return { client, pendingStore, createPayment, discardPendingPayment: clearPending }
 }

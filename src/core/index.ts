@@ -2,9 +2,12 @@ export {
   type Checkout,
   type CheckoutOptions,
   createCheckout,
+  createPaymentFlow,
   type PayInput,
   type PaymentController,
+  type PaymentFlow,
   type PaymentListener,
+  withVanillaCalls,
 } from './checkout'
 export {
   type CreateOrderOptions,
@@ -17,7 +20,6 @@ export {
   type WatchOrderOptions,
 } from './client'
 export { isPayError, PayError, type PayErrorBody, type PayErrorCode, payErrorFromBody } from './errors'
-export { liveOrderStream } from './live-order-stream'
 export type {
   ClientInvoiceStatus,
   CreateOrderInput,

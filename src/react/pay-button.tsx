@@ -7,6 +7,7 @@ import { useEffect } from './peers'
 import { useProducts } from './queries'
 import { buttonCss } from './styles'
 import { type MainButtonAdapter, sdkMainButton, useTelegramLanguage } from './telegram'
+import { useEntitlements } from './use-entitlements'
 import { useLatest } from './use-latest'
 import { usePayment } from './use-payment'
 
@@ -41,8 +42,8 @@ interface PayButtonBaseProps {
   mainButton?: MainButtonAdapter
 }
 
-/** A product as PayButton needs it, e.g. one of `useProducts()`. */
-export type PayButtonProduct = Pick<Product, 'id' | 'amount' | 'currency'>
+/** A product as PayButton needs it, e.g. one of `useProducts()`. Its `kind` tells an owned or extendable one. */
+export type PayButtonProduct = Pick<Product, 'id' | 'amount' | 'currency' | 'kind'>
 
 export type PayButtonProps = PayButtonBaseProps &
   (
@@ -71,15 +72,25 @@ export function PayButton(props: PayButtonProps) {
   const priced = product ?? catalog.data?.find((item) => item.id === productId)
   const { pay, state } = usePayment(props)
   const { status } = state
+  // What the user owns is asked only for products that can be owned: a non-consumable is not sold twice,
+  // a pass that runs is offered for extending.
+  const kind = priced?.kind
+  const active = useEntitlements({ enabled: kind === 'non-consumable' || kind === 'pass' }).data?.some(
+    (entitlement) => entitlement.productId === productId && entitlement.active,
+  )
+  const owned = active && kind === 'non-consumable'
   const busy = isPaymentInFlight(state)
-  const enabled = !busy && !disabled && status !== 'paid'
+  const enabled = !busy && !disabled && status !== 'paid' && !owned
   const price = priced ? formatPrice(priced.amount * quantity, priced.currency, language) : ''
   // A result: paid, cancelled, failed or expired. The line under the button announces it; after one that
   // did not go through, the button offers another try.
   const ended = !busy && status !== 'idle'
-  const key =
-    status === 'idle'
-      ? 'pay'
+  const key = owned
+    ? 'owned'
+    : status === 'idle'
+      ? active
+        ? 'extend'
+        : 'pay'
       : status === 'awaiting_payment'
         ? 'awaitingPayment'
         : ended && status !== 'paid'

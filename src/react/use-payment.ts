@@ -55,11 +55,14 @@ export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
 
   useEffect(() => {
     const off = controller.subscribe((next) => {
-      if (next.status === 'idle' || isPaymentInFlight(next)) return
+      const settled = next.status !== 'idle' && !isPaymentInFlight(next)
+      // A new order (its invoice open now) and every result change the lists: they refetch.
+      if (settled || next.status === 'awaiting_payment')
+        queryClient.invalidateQueries({ queryKey: payKeys.lists() })
+      if (!settled) return
       const result = next as PaymentResult
       const { onPaid, onError, onSettled } = callbacks.current
-      // The order's cache gets the server's word; lists and its timeline refetch.
-      queryClient.invalidateQueries({ queryKey: payKeys.lists() })
+      // The order's cache gets the server's word; its timeline refetches.
       if (result.order) {
         queryClient.setQueryData(payKeys.order(result.order.id), result.order)
         queryClient.invalidateQueries({ queryKey: payKeys.timeline(result.order.id) })

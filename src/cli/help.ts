@@ -21,7 +21,7 @@ beside itself and prints commands to try a whole payment.
 Flags (each may come from the environment variable beside it; a flag wins):
 ${flagHelp(serveFlags)}
 
-products.json: [{ "id", "title", "description", "amount", "currency"?: "XTR", "photoUrl"?, "maxQuantity"?, "subscriptionPeriod"? }]
+products.json: [{ "id", "title", "description", "amount", "currency"?: "XTR", "photoUrl"?, "kind"?: "consumable" | "non-consumable" | "pass" | "subscription", "durationSeconds"? (passes), "maxQuantity"?, "subscriptionPeriod"? }]
 Notifications: POST { id, type: "order.paid" | "order.refunded", order } with
 X-Tma-Pay-Signature: sha256=<hex HMAC-SHA256 of the body under the notify secret>, retried until a 2xx.
 Exit codes: 2 for bad flags, products file or store spec; 1 when starting fails.`

@@ -13,6 +13,8 @@ const KNOWN_FIELDS = new Set([
   'photoUrl',
   'maxQuantity',
   'subscriptionPeriod',
+  'kind',
+  'durationSeconds',
   'active',
 ])
 
@@ -38,7 +40,7 @@ export function loadProductsFile(file: string): Product[] {
   }
   if (!Array.isArray(json) || json.length === 0) {
     throw new UsageError(
-      `The products file ${path} must hold a non-empty JSON array: [{ "id", "title", "description", "amount", "currency"?: "XTR", "photoUrl"?, "maxQuantity"?, "subscriptionPeriod"? }].`,
+      `The products file ${path} must hold a non-empty JSON array: [{ "id", "title", "description", "amount", "currency"?: "XTR", "photoUrl"?, "kind"?, "durationSeconds"?, "maxQuantity"?, "subscriptionPeriod"? }].`,
     )
   }
   const problems: string[] = []

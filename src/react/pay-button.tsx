@@ -134,7 +134,7 @@ export function PayButton(props: PayButtonProps) {
           className={`tma-pay-button ${className}`.trim()}
           disabled={!enabled}
           aria-busy={busy}
-          data-status={status}
+          data-status={owned ? 'owned' : status}
           onClick={start}
         >
           {busy && <span className="tma-pay-spinner" aria-hidden />}

@@ -85,12 +85,14 @@ export function PayButton(props: PayButtonProps) {
   // A result: paid, cancelled, failed or expired. The line under the button announces it; after one that
   // did not go through, the button offers another try.
   const ended = !busy && status !== 'idle'
-  const key = owned
-    ? 'owned'
-    : status === 'idle'
-      ? active
-        ? 'extend'
-        : 'pay'
+  // Before paying, what the user owns decides the label; a payment's own state wins once one started.
+  const key =
+    status === 'idle'
+      ? owned
+        ? 'owned'
+        : active
+          ? 'extend'
+          : 'pay'
       : status === 'awaiting_payment'
         ? 'awaitingPayment'
         : ended && status !== 'paid'
@@ -134,7 +136,7 @@ export function PayButton(props: PayButtonProps) {
           className={`tma-pay-button ${className}`.trim()}
           disabled={!enabled}
           aria-busy={busy}
-          data-status={owned ? 'owned' : status}
+          data-status={status === 'idle' && owned ? 'owned' : status}
           onClick={start}
         >
           {busy && <span className="tma-pay-spinner" aria-hidden />}

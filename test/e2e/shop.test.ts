@@ -197,6 +197,47 @@ describe('the demo shop (npm start) in Chromium', () => {
     })
   })
 
+  it('a bought Magic Book is owned: after a reload and in another browser profile of the same user', async () => {
+    await withShop('owned', {}, async (page, userId) => {
+      await payButton(page, 'magic-book').click()
+      await payInSheet(page)
+      await expect.poll(() => text(payButton(page, 'magic-book')), { timeout: 15_000 }).toBe('Paid')
+      await page.reload()
+      await expect.poll(() => text(payButton(page, 'magic-book')), { timeout: 15_000 }).toBe('Owned')
+      expect(await payButton(page, 'magic-book').isDisabled()).toBe(true)
+      // Another profile (no storage of the first), the same Telegram user: the server says it is owned.
+      const other = await browser.newContext({ viewport: { width: 820, height: 900 } })
+      try {
+        const second = await other.newPage()
+        await second.goto(`${started.shopUrl}?user=${userId}`)
+        await expect.poll(() => text(payButton(second, 'magic-book')), { timeout: 15_000 }).toBe('Owned')
+        expect(await payButton(second, 'magic-book').isDisabled()).toBe(true)
+        // A consumable beside it still sells.
+        expect(await text(payButton(second, 'crystal-pack'))).toBe('Pay ⭐ 15')
+      } finally {
+        await other.close()
+      }
+    })
+  })
+
+  it('the Day pass shows its time left and offers to extend it', async () => {
+    await withShop('day-pass', {}, async (page) => {
+      await payButton(page, 'day-pass').click()
+      await payInSheet(page)
+      await expect.poll(() => text(payButton(page, 'day-pass')), { timeout: 15_000 }).toBe('Paid')
+      await expect
+        .poll(() => text(page.getByTestId('pass-time-day-pass')), { timeout: 10_000 })
+        .toMatch(/^Active for 2[34] h \d+ min more$/)
+      await page.reload()
+      await expect.poll(() => text(payButton(page, 'day-pass')), { timeout: 15_000 }).toBe('Extend ⭐ 10')
+      await payButton(page, 'day-pass').click()
+      await payInSheet(page)
+      await expect
+        .poll(() => text(page.getByTestId('pass-time-day-pass')), { timeout: 15_000 })
+        .toMatch(/^Active for 4[78] h \d+ min more$/)
+    })
+  })
+
   it('cancel in the invoice sheet → cancelled', async () => {
     await withShop('cancel', {}, async (page, userId) => {
       await payButton(page, 'crystal-pack').click()
@@ -376,6 +417,22 @@ describe('the demo shop (npm start) in Chromium', () => {
       await expect.poll(() => today.getAttribute('data-taken'), { timeout: 10_000 }).toBe('0')
       expect(await today.getAttribute('data-refunded')).toBe('50')
       expect(await today.locator('title').textContent()).toMatch(/ \(today\): ⭐ 0 taken, ⭐ 50 refunded$/)
+
+      // What the user owns: the refund ended the Magic Book; the owner grants the Dragon Skin, then revokes it.
+      const owned = page.getByTestId('admin-entitlements')
+      await expect
+        .poll(() => text(owned.getByTestId('entitlement-magic-book').getByTestId('entitlement-state')), {
+          timeout: 10_000,
+        })
+        .toBe('ended')
+      await owned.getByTestId('grant-product').selectOption('dragon-skin')
+      await owned.getByTestId('grant-reason').fill('support ticket 7')
+      await owned.getByTestId('grant-submit').click()
+      const skin = owned.getByTestId('entitlement-dragon-skin')
+      await expect.poll(() => text(skin.getByTestId('entitlement-state')), { timeout: 10_000 }).toBe('active')
+      expect(await skin.textContent()).toContain('granted')
+      await skin.getByTestId('revoke-dragon-skin').click()
+      await expect.poll(() => text(skin.getByTestId('entitlement-state')), { timeout: 10_000 }).toBe('ended')
 
       // The status filter: the order is among the refunded ones now, no longer among the paid.
       await page.getByTestId('admin-status-filter').selectOption('paid')

@@ -7,6 +7,7 @@ export {
   type PaymentController,
   type PaymentFlow,
   type PaymentListener,
+  type PaymentSteps,
   withVanillaCalls,
 } from './checkout'
 export {
@@ -46,6 +47,7 @@ export {
   type PendingPaymentStore,
   type PendingPaymentStoreOptions,
 } from './pending-payment'
+export { resumePayment } from './resume'
 export { isSettled } from './status'
 export { type InvoiceOutcome, sdkTelegramBridge, type TelegramBridge } from './telegram-bridge'
 export type { OrderEventKind } from './transitions'

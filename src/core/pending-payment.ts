@@ -37,7 +37,7 @@ function parsePending(value: unknown, maxAgeMs: number): PendingPayment | null {
   // Non-empty strings only; an unreadable date makes the age NaN, which fails the check too.
   return fields.every((field) => stored[field] && typeof stored[field] === 'string') &&
     Date.now() - Date.parse(stored.startedAt as string) <= maxAgeMs
-    ? (Object.fromEntries(fields.map((field) => [field, stored[field]])) as unknown as PendingPayment)
+    ? (stored as PendingPayment)
     : null
 }
 

@@ -21,7 +21,7 @@ export const sdkTelegramBridge: TelegramBridge = {
     if (!invoice.openUrl.isAvailable())
       throw new PayError(
         'invoice_unavailable',
-        'Invoices open only in Telegram (or mockMiniApp()), after init() from @tma.js/sdk.',
+        'Invoices open in Telegram (or mockMiniApp()) after init() from @tma.js/sdk.',
       )
     try {
       const status = await invoice.openUrl(invoiceUrl, { timeout: timeoutMs })

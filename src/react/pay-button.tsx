@@ -9,7 +9,7 @@ import { buttonCss } from './styles'
 import { type MainButtonAdapter, sdkMainButton, useTelegramLanguage } from './telegram'
 import { useEntitlements } from './use-entitlements'
 import { useLatest } from './use-latest'
-import { usePayment } from './use-payment'
+import { ignoreAbort, usePaymentState } from './use-payment'
 
 interface PayButtonBaseProps {
   /** How many to buy; the shown price is multiplied by it. Default 1. */
@@ -70,7 +70,7 @@ export function PayButton(props: PayButtonProps) {
   const productId = product?.id ?? props.productId!
   const catalog = useProducts({ enabled: !product })
   const priced = product ?? catalog.data?.find((item) => item.id === productId)
-  const { pay, state } = usePayment(props)
+  const [state, controller] = usePaymentState(props, '<PayButton>')
   const { status } = state
   // What the user owns is asked only for products that can be owned: a non-consumable is not sold twice,
   // a pass that runs is offered for extending.
@@ -105,7 +105,7 @@ export function PayButton(props: PayButtonProps) {
       : labels[status as 'paid']
     : ''
   const start = () => {
-    if (enabled) void pay({ productId, quantity, metadata: props.metadata })
+    if (enabled) void controller.pay({ productId, quantity, metadata: props.metadata }).catch(ignoreAbort)
   }
 
   // MainButton work happens in effects only: nothing touches Telegram during render or SSR.

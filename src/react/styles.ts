@@ -7,4 +7,6 @@ export const buttonCss =
   ':where(.tma-pay-button:disabled){opacity:.6}' +
   '.tma-pay-spinner{width:1em;height:1em;border:2px solid;border-right-color:#0000;border-radius:50%;animation:tma-pay-spin .8s linear infinite}' +
   '@keyframes tma-pay-spin{to{transform:rotate(1turn)}}' +
-  ':where(.tma-pay-status){display:block;font-size:14px;color:var(--tg-theme-hint-color,#999)}'
+  ':where(.tma-pay-status){display:block;font-size:14px;color:var(--tg-theme-hint-color,#999)}' +
+  // "Paid" on the inline button already: the line under it says it to screen readers only, not twice on screen.
+  '.tma-pay-button+[data-status=paid]{position:absolute;clip-path:inset(50%)}'

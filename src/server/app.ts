@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { type Order, PayError } from '../core'
+import type { Order } from '../core'
+import { PayError } from '../core/errors'
 import { adminAuth } from './admin-auth'
 import { toCatalog } from './catalog'
 import { corsMiddleware } from './cors'

@@ -1,5 +1,5 @@
 import { parse, validate } from '@tma.js/init-data-node'
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 
 /** The Telegram user behind a request, as validated init data says. */
 export interface TelegramUser {

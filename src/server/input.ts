@@ -1,4 +1,5 @@
-import { type ClientInvoiceStatus, type ListOrdersParams, type OrderStatus, PayError } from '../core'
+import type { ClientInvoiceStatus, ListOrdersParams, OrderStatus } from '../core'
+import { PayError } from '../core/errors'
 import { ORDER_STATUSES } from '../core/order'
 import { MAX_INVOICE_AMOUNT } from '../core/order-rules'
 

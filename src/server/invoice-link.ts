@@ -1,5 +1,6 @@
 import { type Api, HttpError } from 'grammy'
-import { PayError, type Product } from '../core'
+import type { Product } from '../core'
+import { PayError } from '../core/errors'
 import { sleep } from '../core/sleep'
 import { telegramError } from './telegram-error'
 

@@ -1,5 +1,5 @@
 import type { Update } from 'grammy/types'
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 import { isStorableText } from './input'
 
 // The webhook's edge: an update is checked here before grammY or the store see it. Telegram sends well-formed

@@ -1,7 +1,7 @@
 // `POST /telegram/webhook`: Telegram's updates, behind the secret it sends back on every call.
 import type { Bot } from 'grammy'
 import { Hono } from 'hono'
-import { PayError } from '../../core'
+import { PayError } from '../../core/errors'
 import { sameSecret } from '../admin-auth'
 import { readJson } from '../input'
 import { parseTelegramUpdate } from '../telegram-update'

@@ -14,7 +14,8 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 // resolves to this package by its name, through "exports", as it would from node_modules.
 const app = `
 import { createCheckout, createPayClient, type Order, PayError } from 'tma-pay'
-import { PayButton, useOrder, useSubscription } from 'tma-pay/react'
+import { PayButton, useOrder } from 'tma-pay/react'
+import { useSubscription } from 'tma-pay/react/subscriptions'
 import { createPayServer, pgliteStore, postgresStore, verifyNotifySignature } from 'tma-pay/server'
 import { createTelegramSimulator, signInitData } from 'tma-pay/testing'
 import { createFakePayClient, mockMiniApp } from 'tma-pay/testing/browser'

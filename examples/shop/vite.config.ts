@@ -58,6 +58,7 @@ export default defineConfig({
       { find: /^tma-pay\/live$/, replacement: src('core/live.ts') },
       { find: /^tma-pay\/react$/, replacement: src('react/index.ts') },
       { find: /^tma-pay\/react\/locales$/, replacement: src('react/locales.ts') },
+      { find: /^tma-pay\/react\/subscriptions$/, replacement: src('react/subscriptions.ts') },
       { find: /^tma-pay\/testing(\/browser)?$/, replacement: src('testing/browser.ts') },
     ],
     dedupe: ['react', 'react-dom', '@tanstack/react-query', 'zustand', '@tma.js/sdk'],

@@ -95,11 +95,11 @@ export function withVanillaCalls(flow: PaymentFlow): Checkout {
   const { client, pendingStore } = flow
   let shared: PaymentController | undefined
   const sharedPayment = () => (shared ??= flow.createPayment())
-  const withCallback = async <T>(result: Promise<T>, callback?: (result: T) => void) => {
-    const value = await result
-    callback?.(value)
-    return value
-  }
+  const withCallback = <T>(result: Promise<T>, callback?: (result: T) => void) =>
+    result.then((value) => {
+      callback?.(value)
+      return value
+    })
   return {
     ...flow,
     pay: (input, callback) => withCallback(sharedPayment().pay(input), callback),

@@ -52,7 +52,7 @@ export function createPaymentFlow(options: CheckoutOptions): PaymentFlow {
               order: current,
               error: new PayError(
                 'payment_failed',
-                status === 'failed' ? 'The payment did not go through.' : 'The payment was refunded.',
+                `The payment was ${status === 'failed' ? 'refused' : 'refunded'}.`,
               ),
             }
           : // Settled, so paid, cancelled or expired.
@@ -98,7 +98,7 @@ export function createPaymentFlow(options: CheckoutOptions): PaymentFlow {
           const payError =
             error instanceof PayError
               ? error
-              : new PayError('internal', String(error?.message ?? error), { cause: error })
+              : new PayError('internal', `${error?.message ?? error}`, { cause: error })
           if (payError.code === 'aborted') throw payError
           return settle({ status: 'failed', order: seen.order, error: payError }, signal)
         })

@@ -35,7 +35,7 @@ const fields = ['orderId', 'idempotencyKey', 'invoiceUrl', 'productId', 'started
 function parsePending(value: unknown, maxAgeMs: number): PendingPayment | null {
   const stored = (value ?? {}) as Partial<Record<keyof PendingPayment, unknown>>
   // Non-empty strings only; an unreadable date makes the age NaN, which fails the check too.
-  return fields.every((field) => stored[field] && typeof stored[field] === 'string') &&
+  return fields.every((field) => typeof stored[field] === 'string' && stored[field]) &&
     Date.now() - Date.parse(stored.startedAt as string) <= maxAgeMs
     ? (stored as PendingPayment)
     : null

@@ -13,17 +13,13 @@ export interface TelegramBridge {
   notify(type: 'success' | 'error'): void
 }
 
-const knownStatuses: readonly string[] = ['paid', 'cancelled', 'failed', 'pending']
+const knownStatuses: readonly string[] = ['paid', 'failed', 'cancelled', 'pending']
 
 /** The bridge over @tma.js/sdk: `invoice.openUrl` with a timeout, `hapticFeedback.notificationOccurred`. */
 export const sdkTelegramBridge: TelegramBridge = {
   async openInvoice(invoiceUrl, { timeoutMs }) {
-    if (!invoice.openUrl.isAvailable())
-      throw new PayError(
-        'invoice_unavailable',
-        'Invoices open in Telegram (or mockMiniApp()) after init() from @tma.js/sdk.',
-      )
     try {
+      // Outside Telegram, or before init(), the SDK throws here with what to do ("Use the SDK init() function").
       const status = await invoice.openUrl(invoiceUrl, { timeout: timeoutMs })
       return knownStatuses.includes(status) ? (status as ClientInvoiceStatus) : 'unknown'
     } catch (error) {
@@ -31,7 +27,7 @@ export const sdkTelegramBridge: TelegramBridge = {
       if ((error as Error | null)?.name === 'TimeoutError') return 'unknown'
       throw new PayError(
         'invoice_unavailable',
-        `Telegram did not open the invoice: ${(error as Error)?.message ?? error}`,
+        `Telegram did not open the invoice (outside Telegram, mockMiniApp() stands in): ${(error as Error)?.message ?? error}`,
         { cause: error },
       )
     }

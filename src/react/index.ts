@@ -33,4 +33,3 @@ export {
 } from './use-entitlements'
 export { type UsePaymentOptions, type UsePaymentResult, usePayment } from './use-payment'
 export { type UsePendingPaymentResult, usePendingPayment } from './use-pending-payment'
-export { type UseSubscriptionResult, useSubscription } from './use-subscription'

@@ -100,9 +100,7 @@ export function PayButton(props: PayButtonProps) {
           : status
   const text = labels[key].replace('{price}', price).trim()
   const message = ended
-    ? status === 'failed'
-      ? `${labels.failed}: ${state.error.message}`
-      : labels[status as 'paid']
+    ? labels[status as 'paid'] + (status === 'failed' ? `: ${state.error.message}` : '')
     : ''
   const start = () => {
     if (enabled) void controller.pay({ productId, quantity, metadata: props.metadata }).catch(ignoreAbort)

@@ -49,15 +49,13 @@ export const ignoreAbort = (error: PayError) => {
 export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
   const [state, controller] = usePaymentState(options, 'usePayment()')
   // Stable functions, so they can sit in effect dependencies.
-  const actions = useMemo(
-    () => ({
-      pay: (input: PayInput | string) => controller.pay(input).catch(ignoreAbort),
-      reset: controller.reset,
-    }),
+  const pay = useMemo(
+    () => (input: PayInput | string) => controller.pay(input).catch(ignoreAbort),
     [controller],
   )
   return {
-    ...actions,
+    pay,
+    reset: controller.reset,
     controller,
     state,
     order: 'order' in state ? state.order : undefined,

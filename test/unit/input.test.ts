@@ -13,7 +13,7 @@ import {
   parseOrderId,
 } from '../../src/server/input'
 import { parseUserIdQuery } from '../../src/server/admin-input'
-import { parseTelegramUpdate } from '../../src/server/telegram-update'
+import { parseTelegramUpdate } from '../../src/server/telegram/update'
 
 const refused = (work: () => unknown) => {
   try {

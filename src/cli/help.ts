@@ -1,5 +1,5 @@
 import { flagHelp } from './flags'
-import { serveFlags } from './serve-config'
+import { serveFlags } from './serve/config'
 
 export const mainHelp = (version: string) => `tma-pay ${version}: payments for Telegram Mini Apps
 

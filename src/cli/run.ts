@@ -1,10 +1,10 @@
 import { CliError, UsageError } from './errors'
 import { mainHelp, serveHelp } from './help'
-import { runInitData } from './init-data'
-import { runPay } from './pay'
 import { packageVersion } from './self'
-import { startServe } from './serve'
-import { resolveServeConfig } from './serve-config'
+import { resolveServeConfig } from './serve/config'
+import { startServe } from './serve/start'
+import { runInitData } from './sim/init-data'
+import { runPay } from './sim/pay'
 
 export interface CliIo {
   out(text: string): void

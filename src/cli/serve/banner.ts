@@ -1,5 +1,5 @@
-import type { Product } from '../core'
-import { redactUrl } from '../server/redact'
+import type { Product } from '../../core'
+import { redactUrl } from '../../server/redact'
 
 export interface BannerInput {
   /** The API's URL on this machine, e.g. http://127.0.0.1:3000/api/pay. */

@@ -1,8 +1,8 @@
-import type { Product } from '../core'
-import { MIN_ADMIN_KEY_LENGTH } from '../server/admin-auth'
-import { originProblem } from '../server/cors'
-import { UsageError } from './errors'
-import { type FlagSpec, flagListOrEnv, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from './flags'
+import type { Product } from '../../core'
+import { MIN_ADMIN_KEY_LENGTH } from '../../server/admin-auth'
+import { originProblem } from '../../server/cors'
+import { UsageError } from '../errors'
+import { type FlagSpec, flagListOrEnv, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from '../flags'
 import { loadProductsFile } from './products-file'
 import { parseStoreSpec, type StoreSpec } from './store-spec'
 

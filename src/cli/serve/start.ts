@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-import { createPayServer } from '../server/app'
-import { createNotifier } from '../server/notify'
-import type { PayServer } from '../server/pay-server'
-import { redactUrl } from '../server/redact'
-import type { PayStore } from '../server/store/types'
-import type { TelegramSimulator } from '../testing/simulator/index'
+import { createPayServer } from '../../server/app'
+import { createNotifier } from '../../server/notify'
+import type { PayServer } from '../../server/pay-server'
+import { redactUrl } from '../../server/redact'
+import type { PayStore } from '../../server/store/types'
+import type { TelegramSimulator } from '../../testing/simulator/index'
+import { CliError } from '../errors'
+import { selfCommand } from '../self'
 import { banner } from './banner'
-import { CliError } from './errors'
-import { selfCommand } from './self'
-import type { ServeConfig } from './serve-config'
+import type { ServeConfig } from './config'
 import { localOrigin, webhookPath } from './urls'
 
 /** What the server sends as provider token on the simulator when none is given. */
@@ -43,7 +43,7 @@ export async function startServe(
     let sim: TelegramSimulator | undefined
     if (!config.botToken) {
       // Imported only here: a real deployment never loads the simulator.
-      const { createTelegramSimulator } = await import('../testing/simulator/index')
+      const { createTelegramSimulator } = await import('../../testing/simulator/index')
       sim = await createTelegramSimulator({ port: config.simPort, host: config.host })
       cleanups.push(() => sim!.close())
     }

@@ -1,8 +1,8 @@
-import { redactUrl } from '../server/redact'
-import { pgliteStore } from '../server/store/pglite'
-import { postgresStore } from '../server/store/postgres'
-import type { PayStore } from '../server/store/types'
-import { UsageError } from './errors'
+import { redactUrl } from '../../server/redact'
+import { pgliteStore } from '../../server/store/pglite'
+import { postgresStore } from '../../server/store/postgres'
+import type { PayStore } from '../../server/store/types'
+import { UsageError } from '../errors'
 
 export interface StoreSpec {
   kind: 'pglite' | 'postgres'

@@ -1,118 +1,31 @@
 import type { Product } from '../../core'
 import { MIN_ADMIN_KEY_LENGTH } from '../../server/admin-auth'
 import { originProblem } from '../../server/cors'
+import { allowedUpdates, DEFAULT_UPDATE_TYPES, UPDATE_TYPES } from '../../server/telegram/update-types'
 import { UsageError } from '../errors'
-import { type FlagSpec, flagListOrEnv, flagOrEnv, parseFlags, parseHttpUrl, parsePort } from '../flags'
+import { flagListOrEnv, flagOrEnv, parseFlags, parseHttpUrl, parsePort, switchOrEnv } from '../flags'
+import { serveFlags } from './flags'
 import { loadProductsFile } from './products-file'
 import { parseStoreSpec, type StoreSpec } from './store-spec'
 
-export const serveFlags: readonly FlagSpec[] = [
-  {
-    name: 'products',
-    value: 'FILE.json',
-    env: 'TMA_PAY_PRODUCTS',
-    help: 'the catalog, a JSON array of products (required)',
-  },
-  { name: 'port', value: 'PORT', env: 'PORT', help: 'port to listen on; 0 picks a free one (default 3000)' },
-  {
-    name: 'host',
-    value: 'HOST',
-    env: 'TMA_PAY_HOST',
-    help: 'address to listen on; 0.0.0.0 for every interface (default 127.0.0.1)',
-  },
-  {
-    name: 'base-path',
-    value: 'PATH',
-    env: 'TMA_PAY_BASE_PATH',
-    help: 'path prefix of the API (default /api/pay)',
-  },
-  {
-    name: 'store',
-    value: 'SPEC',
-    env: 'TMA_PAY_STORE',
-    help: 'pglite:DIR or postgres://user:pass@host/db (default pglite:./.tma-pay)',
-  },
-  {
-    name: 'bot-token',
-    value: 'TOKEN',
-    env: 'TMA_PAY_BOT_TOKEN',
-    help: "the bot's token from @BotFather; without it the Telegram simulator runs",
-  },
-  {
-    name: 'api-root',
-    value: 'URL',
-    env: 'TMA_PAY_API_ROOT',
-    help: 'Bot API base URL (default https://api.telegram.org)',
-  },
-  {
-    name: 'webhook-secret',
-    value: 'SECRET',
-    env: 'TMA_PAY_WEBHOOK_SECRET',
-    help: 'secret_token of the webhook, 1-256 of A-Z a-z 0-9 _ - (required with --bot-token; random on the simulator)',
-  },
-  {
-    name: 'public-url',
-    value: 'URL',
-    env: 'TMA_PAY_PUBLIC_URL',
-    help: "this server's public origin; given, setWebhook(URL + base path + '/telegram/webhook') runs at start",
-  },
-  {
-    name: 'notify-url',
-    value: 'URL',
-    env: 'TMA_PAY_NOTIFY_URL',
-    help: "your backend's endpoint for signed order.paid / order.refunded POSTs",
-  },
-  {
-    name: 'notify-secret',
-    value: 'SECRET',
-    env: 'TMA_PAY_NOTIFY_SECRET',
-    help: 'HMAC key of X-Tma-Pay-Signature (required with --notify-url)',
-  },
-  {
-    name: 'admin-key',
-    value: 'KEY',
-    env: 'TMA_PAY_ADMIN_KEY',
-    help: `bearer key of the admin routes (/admin/orders, refunds), ${MIN_ADMIN_KEY_LENGTH}+ characters (openssl rand -hex 32); without it they answer 404`,
-  },
-  {
-    name: 'cors-origin',
-    value: 'ORIGIN',
-    env: 'TMA_PAY_CORS_ORIGIN',
-    multiple: true,
-    help: 'a browser origin (https://shop.example) whose pages may call the API; repeatable or comma-separated (default: none, same origin only)',
-  },
-  {
-    name: 'provider-token',
-    value: 'TOKEN',
-    env: 'TMA_PAY_PROVIDER_TOKEN',
-    help: 'payment provider token (BotFather → Payments) for products in currencies other than XTR',
-  },
-  {
-    name: 'reconcile-interval',
-    value: 'MS',
-    env: 'TMA_PAY_RECONCILE_INTERVAL_MS',
-    help: 'how often getStarTransactions is checked for payments whose webhook was lost; 0 turns it off (default 60000)',
-  },
-  {
-    name: 'sim-port',
-    value: 'PORT',
-    env: 'TMA_PAY_SIM_PORT',
-    help: 'port of the simulator, when it runs; 0 picks a free one (default 0)',
-  },
-]
-
-export interface ServeConfig {
+/** What the flags say, before the products file is read: what `tma-pay doctor` checks the rest against. */
+export interface ServeFlags {
   port: number
   host: string
   basePath: string
   productsFile: string
-  products: Product[]
   store: StoreSpec
   /** Absent: run on the Telegram simulator. */
   botToken?: string
   apiRoot?: string
   webhookSecret?: string
   publicUrl?: string
+  /** Updates by getUpdates instead of a webhook. */
+  polling: boolean
+  /** Where updates tma-pay does not consume go. */
+  forward?: { url: string; secret: string }
+  /** What setWebhook and getUpdates ask for: tma-pay's types, and the forward URL's. */
+  allowedUpdates: string[]
   notify?: { url: string; secret: string }
   adminKey?: string
   /** Origins allowed to call the API from a browser (CORS); empty: same origin only. */
@@ -124,44 +37,86 @@ export interface ServeConfig {
   simPort: number
 }
 
+export interface ServeConfig extends ServeFlags {
+  products: Product[]
+}
+
 const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{1,256}$/
 const BOT_TOKEN = /^\d+:[A-Za-z0-9_-]+$/
 
 /** `tma-pay serve` flags and environment, checked: every mistake is a UsageError (exit 2). `undefined` means --help. */
 export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig | undefined {
-  const { values, lists } = parseFlags('serve', argv, serveFlags)
+  const flags = parseServeFlags('serve', argv, env)
+  if (!flags) return undefined
+  const adminKeyProblem = adminKeyLengthProblem(flags.adminKey)
+  if (adminKeyProblem) throw new UsageError(adminKeyProblem)
+  // Last: the flags are cheap to check, and their errors should not hide behind a long product list.
+  const products = loadProductsFile(flags.productsFile)
+  const fiatProblem = providerTokenProblem(flags, products)
+  if (fiatProblem) throw new UsageError(fiatProblem)
+  return { ...flags, products }
+}
+
+/** Why an admin key is too short to guard refunds, or undefined. */
+export const adminKeyLengthProblem = (adminKey: string | undefined) =>
+  adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH
+    ? `--admin-key (TMA_PAY_ADMIN_KEY) must be at least ${MIN_ADMIN_KEY_LENGTH} characters, as it can refund every order: make one with \`openssl rand -hex 32\`.`
+    : undefined
+
+/**
+ * Why the catalog cannot be sold with this bot: a product in another currency than XTR with no provider token
+ * (on the simulator a test token stands in). Said at start, not at the first buyer.
+ */
+export function providerTokenProblem(flags: ServeFlags, products: readonly Product[]) {
+  const fiat = products.find((product) => (product.currency ?? 'XTR') !== 'XTR')
+  return fiat && flags.botToken && !flags.providerToken
+    ? `Product "${fiat.id}" is priced in ${fiat.currency}: --provider-token (TMA_PAY_PROVIDER_TOKEN) is required for currencies other than XTR.`
+    : undefined
+}
+
+/** The flags of `command` (serve or doctor), checked but for the products file and the admin key's length. */
+export function parseServeFlags(
+  command: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): ServeFlags | undefined {
+  const { values, lists } = parseFlags(command, argv, serveFlags)
   if (values.help) return undefined
   const spec = (name: string) => serveFlags.find((flag) => flag.name === name)!
   const get = (name: string) => flagOrEnv(values, spec(name), env)
 
   const productsFile = get('products')
   if (!productsFile)
-    throw new UsageError('serve: --products FILE.json is required (see examples/products.json).')
+    throw new UsageError(`${command}: --products FILE.json is required (see examples/products.json).`)
   const botToken = get('bot-token')
   if (botToken !== undefined && !BOT_TOKEN.test(botToken)) {
     throw new UsageError(
       '--bot-token does not look like a bot token (123456789:AA...); get one from @BotFather.',
     )
   }
+  const polling = switchOrEnv(values, spec('polling'), env)
   const webhookSecret = get('webhook-secret')
+  const publicUrl = get('public-url')
+  if (polling && (webhookSecret !== undefined || publicUrl !== undefined))
+    throw new UsageError(
+      `--polling takes updates by getUpdates, with no webhook: drop --${publicUrl !== undefined ? 'public-url (TMA_PAY_PUBLIC_URL)' : 'webhook-secret (TMA_PAY_WEBHOOK_SECRET)'}, or --polling to use the webhook.`,
+    )
   if (webhookSecret !== undefined && !WEBHOOK_SECRET.test(webhookSecret)) {
     throw new UsageError(
       '--webhook-secret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram allows no others).',
     )
   }
-  if (botToken && !webhookSecret) {
+  if (botToken && !webhookSecret && !polling) {
     throw new UsageError(
-      '--webhook-secret (TMA_PAY_WEBHOOK_SECRET) is required with a bot token: without it anyone could post fake payments to the webhook.',
+      '--webhook-secret (TMA_PAY_WEBHOOK_SECRET) is required with a bot token: without it anyone could post fake payments to the webhook. (Or --polling, which needs no webhook.)',
     )
   }
-  const notifyUrl = get('notify-url')
-  const notifySecret = get('notify-secret')
-  if (notifyUrl && !notifySecret)
+  const notify = urlWithSecret(get, 'notify', 'your backend checks the signature with it')
+  const forward = urlWithSecret(get, 'forward', 'your bot’s webhook checks it as Telegram’s secret token')
+  if (forward && !WEBHOOK_SECRET.test(forward.secret))
     throw new UsageError(
-      '--notify-secret (TMA_PAY_NOTIFY_SECRET) is required with --notify-url: your backend checks the signature with it.',
+      '--forward-secret must be 1-256 characters of A-Z a-z 0-9 _ - (what Telegram allows as a secret token).',
     )
-  if (notifySecret && !notifyUrl) throw new UsageError('--notify-secret is given but --notify-url is not.')
-
   const basePath = (get('base-path') ?? '/api/pay').replace(/\/+$/, '')
   if (basePath && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(basePath)) {
     throw new UsageError(
@@ -171,20 +126,14 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
   const apiRoot = get('api-root')
   if (apiRoot && !botToken)
     throw new UsageError('--api-root needs --bot-token (without a token the simulator runs, at its own URL).')
-  const publicUrl = get('public-url')
   const adminKey = get('admin-key')
-  if (adminKey !== undefined && adminKey.length < MIN_ADMIN_KEY_LENGTH) {
-    throw new UsageError(
-      `--admin-key (TMA_PAY_ADMIN_KEY) must be at least ${MIN_ADMIN_KEY_LENGTH} characters, as it can refund every order: make one with \`openssl rand -hex 32\`.`,
-    )
-  }
   const corsOrigins = flagListOrEnv(lists, spec('cors-origin'), env)
   for (const origin of corsOrigins) {
     const problem = originProblem(origin)
     if (problem) throw new UsageError(`--cors-origin (TMA_PAY_CORS_ORIGIN): ${problem}.`)
   }
   const providerToken = get('provider-token')
-  const config = {
+  return {
     port: parsePort('port', get('port') ?? '3000'),
     host: get('host') ?? '127.0.0.1',
     basePath,
@@ -194,26 +143,51 @@ export function resolveServeConfig(argv: string[], env: NodeJS.ProcessEnv): Serv
     ...(apiRoot ? { apiRoot: withoutTrailingSlash(parseHttpUrl('api-root', apiRoot)) } : {}),
     ...(webhookSecret ? { webhookSecret } : {}),
     ...(publicUrl ? { publicUrl: withoutTrailingSlash(parseHttpUrl('public-url', publicUrl)) } : {}),
-    ...(notifyUrl && notifySecret
-      ? { notify: { url: parseHttpUrl('notify-url', notifyUrl), secret: notifySecret } }
-      : {}),
+    polling,
+    ...(forward ? { forward } : {}),
+    allowedUpdates: parseAllowedUpdates(get('allowed-updates'), forward !== undefined),
+    ...(notify ? { notify } : {}),
     ...(adminKey ? { adminKey } : {}),
     corsOrigins,
     ...(providerToken ? { providerToken } : {}),
     reconcileIntervalMs: parseInterval('reconcile-interval', get('reconcile-interval') ?? '60000'),
     simPort: parsePort('sim-port', get('sim-port') ?? '0'),
   }
-  // Last: the flags are cheap to check, and their errors should not hide behind a long product list.
-  const products = loadProductsFile(productsFile)
-  // With a real bot such a product could never be sold: say so at start, not at the first buyer.
-  // (On the simulator a test provider token stands in.)
-  const fiat = products.find((product) => (product.currency ?? 'XTR') !== 'XTR')
-  if (fiat && botToken && !providerToken) {
+}
+
+/** `--NAME-url` with `--NAME-secret`: both or neither. */
+function urlWithSecret(get: (name: string) => string | undefined, name: string, why: string) {
+  const url = get(`${name}-url`)
+  const secret = get(`${name}-secret`)
+  const env = (flag: string) => `TMA_PAY_${flag.toUpperCase().replace('-', '_')}`
+  if (url && !secret)
     throw new UsageError(
-      `Product "${fiat.id}" is priced in ${fiat.currency}: --provider-token (TMA_PAY_PROVIDER_TOKEN) is required for currencies other than XTR.`,
+      `--${name}-secret (${env(`${name}-secret`)}) is required with --${name}-url: ${why}.`,
     )
-  }
-  return { ...config, products }
+  if (secret && !url) throw new UsageError(`--${name}-secret is given but --${name}-url is not.`)
+  return url && secret ? { url: parseHttpUrl(`${name}-url`, url), secret } : undefined
+}
+
+/**
+ * allowed_updates: tma-pay's own types, plus the forward URL's (`--allowed-updates`, default Telegram's default
+ * set). Without a forward URL nothing else would reach anyone, so other types are not asked for.
+ */
+function parseAllowedUpdates(text: string | undefined, forwarding: boolean): string[] {
+  if (text === undefined) return allowedUpdates(forwarding ? DEFAULT_UPDATE_TYPES : [])
+  if (!forwarding)
+    throw new UsageError(
+      '--allowed-updates (TMA_PAY_ALLOWED_UPDATES) names the updates your forward URL needs: it needs --forward-url (without one tma-pay asks for message and pre_checkout_query only).',
+    )
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  const unknown = names.filter((name) => !UPDATE_TYPES.includes(name))
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--allowed-updates: ${unknown.map((name) => JSON.stringify(name)).join(', ')} ${unknown.length > 1 ? 'are not update types' : 'is not an update type'}; Telegram's are ${UPDATE_TYPES.join(', ')}.`,
+    )
+  return allowedUpdates(names)
 }
 
 const MAX_TIMER_MS = 2_147_483_647

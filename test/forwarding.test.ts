@@ -1,12 +1,11 @@
 // forwardUpdates: the built-in webhook passes every update tma-pay does not consume to the app's own webhook,
 // as Telegram sent it and with the app's secret token, and answers Telegram with the app's status; tma-pay's own
 // pre-checkouts and payments are never forwarded. pay.startPolling() does the same over getUpdates. On each store.
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Order } from 'tma-pay'
 import { DEFAULT_UPDATE_TYPES } from 'tma-pay/server'
 import type { TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAppWebhook } from './helpers/app-webhook'
 import {
   createSimulator,
   createTestDatabase,
@@ -19,44 +18,6 @@ import {
 } from './helpers/stack'
 
 const forwardSecret = 'the_apps_own_secret'
-
-interface Forwarded {
-  raw: string
-  update: {
-    update_id: number
-    message?: { text?: string }
-    pre_checkout_query?: { id: string; invoice_payload: string }
-  }
-  headers: IncomingHttpHeaders
-}
-
-/** The app's own webhook: records what it gets; `answer` says what it answers (default 200, empty). */
-async function startAppWebhook() {
-  const received: Forwarded[] = []
-  let answer: (update: Forwarded['update']) => { status: number; json?: unknown } = () => ({ status: 200 })
-  const server = createServer(async (request, response) => {
-    let raw = ''
-    for await (const chunk of request) raw += chunk
-    const entry = { raw, update: JSON.parse(raw), headers: request.headers }
-    received.push(entry)
-    const { status, json } = answer(entry.update)
-    response.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' })
-    response.end(json === undefined ? '' : JSON.stringify(json))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/telegram`,
-    received,
-    answerWith(next: typeof answer) {
-      answer = next
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
-}
 
 let nextUserId = 81_000
 const newUser = () => nextUserId++

@@ -48,7 +48,9 @@ export async function startServe(
     if (!config.botToken) {
       // Imported only here: a real deployment never loads the simulator.
       const { createTelegramSimulator } = await import('../../testing/simulator/index')
-      sim = await createTelegramSimulator({ port: config.simPort, host: config.host })
+      // Mini Apps on this machine are http:// (a dev server): the simulator takes them in web_app buttons, as
+      // Telegram's test environment does.
+      sim = await createTelegramSimulator({ port: config.simPort, host: config.host, allowHttpWebApps: true })
       cleanups.push(() => sim!.close())
     }
     const simUrl = sim && localOrigin(config.host, Number(new URL(sim.url).port))

@@ -107,12 +107,12 @@ describe.each(storeKinds.flatMap((kind) => modes.map((mode) => [kind, mode] as c
         closers.push(webhook.close)
         await bot.api.setWebhook(`${webhook.url}/bot`, {
           secret_token: appSecret,
-          allowed_updates: allowedUpdates(['callback_query']) as never,
+          allowed_updates: allowedUpdates(['callback_query']),
         })
       } else {
         bot.catch((error) => void errors.push(String(error.error)))
         const before = sim.calls.length
-        const stopped = bot.start({ allowed_updates: allowedUpdates() as never })
+        const stopped = bot.start({ allowed_updates: allowedUpdates() })
         closers.push(async () => {
           if (bot.isRunning()) await bot.stop()
           await stopped

@@ -7,9 +7,8 @@ import { createServer } from 'node:http'
 import { Bot, Composer, InlineKeyboard, webhookCallback } from 'grammy'
 
 /**
- * The shop's commands, for any grammY bot. `sendInvoice({ chatId, userId, productId, idempotencyKey })` sends an
- * order's invoice message: `pay.sendInvoice` with tma-pay in the same process, or `invoiceSenderFor(...)` beside
- * `tma-pay serve`. `shopUrl()` is the Mini App's URL.
+ * The shop's commands. `sendInvoice({ chatId, userId, productId, idempotencyKey })` sends an order's invoice
+ * message (`invoiceSenderFor(...)` beside `tma-pay serve`); `shopUrl()` is the Mini App's URL.
  */
 export function shopCommands({ shopUrl, sendInvoice }) {
   const commands = new Composer()

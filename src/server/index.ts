@@ -32,4 +32,5 @@ export {
   DEFAULT_UPDATE_TYPES,
   PAY_UPDATE_TYPES,
   UPDATE_TYPES,
+  type UpdateType,
 } from './telegram/update-types'

@@ -1,7 +1,12 @@
 import type { Product } from '../../core'
 import { MIN_ADMIN_KEY_LENGTH } from '../../server/admin-auth'
 import { originProblem } from '../../server/cors'
-import { allowedUpdates, DEFAULT_UPDATE_TYPES, UPDATE_TYPES } from '../../server/telegram/update-types'
+import {
+  allowedUpdates,
+  DEFAULT_UPDATE_TYPES,
+  UPDATE_TYPES,
+  type UpdateType,
+} from '../../server/telegram/update-types'
 import { UsageError } from '../errors'
 import { flagListOrEnv, flagOrEnv, parseFlags, parseHttpUrl, parsePort, switchOrEnv } from '../flags'
 import { serveFlags } from './flags'
@@ -25,7 +30,7 @@ export interface ServeFlags {
   /** Where updates tma-pay does not consume go. */
   forward?: { url: string; secret: string }
   /** What setWebhook and getUpdates ask for: tma-pay's types, and the forward URL's. */
-  allowedUpdates: string[]
+  allowedUpdates: UpdateType[]
   notify?: { url: string; secret: string }
   adminKey?: string
   /** Origins allowed to call the API from a browser (CORS); empty: same origin only. */
@@ -172,7 +177,7 @@ function urlWithSecret(get: (name: string) => string | undefined, name: string, 
  * allowed_updates: tma-pay's own types, plus the forward URL's (`--allowed-updates`, default Telegram's default
  * set). Without a forward URL nothing else would reach anyone, so other types are not asked for.
  */
-function parseAllowedUpdates(text: string | undefined, forwarding: boolean): string[] {
+function parseAllowedUpdates(text: string | undefined, forwarding: boolean): UpdateType[] {
   if (text === undefined) return allowedUpdates(forwarding ? DEFAULT_UPDATE_TYPES : [])
   if (!forwarding)
     throw new UsageError(
@@ -182,7 +187,7 @@ function parseAllowedUpdates(text: string | undefined, forwarding: boolean): str
     .split(',')
     .map((name) => name.trim())
     .filter(Boolean)
-  const unknown = names.filter((name) => !UPDATE_TYPES.includes(name))
+  const unknown = names.filter((name) => !(UPDATE_TYPES as readonly string[]).includes(name))
   if (unknown.length > 0)
     throw new UsageError(
       `--allowed-updates: ${unknown.map((name) => JSON.stringify(name)).join(', ')} ${unknown.length > 1 ? 'are not update types' : 'is not an update type'}; Telegram's are ${UPDATE_TYPES.join(', ')}.`,

@@ -40,9 +40,11 @@ export async function checkBot(api: Api, flags: ServeFlags): Promise<CheckResult
         `Telegram refused the token (${error.error_code}: ${error.description})`,
         'copy the token again from @BotFather (/mybots → your bot → API Token) into --bot-token or TMA_PAY_BOT_TOKEN',
       )
+    // The request's own timeout shows as an abort of it.
+    const timedOut = /abort/i.test(String((error as { error?: unknown }).error))
     return problem(
       'bot',
-      `cannot reach the Bot API at ${redactUrl(flags.apiRoot ?? 'https://api.telegram.org')}: ${telegramErrorText(error, flags.botToken!)}`,
+      `cannot reach the Bot API at ${redactUrl(flags.apiRoot ?? 'https://api.telegram.org')}: ${timedOut ? `no answer in ${TIMEOUT_MS / 1000} s` : telegramErrorText(error, flags.botToken!)}`,
       'check this machine’s network (and --api-root, if you gave one)',
     )
   }

@@ -95,9 +95,7 @@ export async function startServe(
 
     const webhookOrigin = config.polling ? undefined : (config.publicUrl ?? (sim ? origin : undefined))
     const webhookUrl = webhookOrigin && `${webhookOrigin}${config.basePath}${webhookPath}`
-    const allowed_updates = config.allowedUpdates as NonNullable<
-      Parameters<PayServer['telegram']['setWebhook']>[1]
-    >['allowed_updates']
+    const allowed_updates = config.allowedUpdates
     if (webhookUrl && webhookSecret)
       await telegramCall(`setWebhook(${redactUrl(webhookUrl)})`, botToken, () =>
         pay.telegram.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates }),

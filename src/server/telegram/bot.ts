@@ -5,6 +5,7 @@ import { sleep } from '../../core/sleep'
 import type { Logger } from '../logger'
 import { describeError } from '../store-gate'
 import { type Forwarder, forwardPolledUpdate } from './forward'
+import type { UpdateType } from './update-types'
 
 export interface PayBotOptions {
   botToken: string
@@ -46,8 +47,8 @@ export function createWebhookBot(options: PayBotOptions) {
 }
 
 export interface PollingOptions {
-  /** Update types getUpdates asks for. Default: `allowedUpdates()` (tma-pay's, and Telegram's default set when forwarding). */
-  allowedUpdates?: readonly string[]
+  /** Update types getUpdates asks for. Default: `allowedUpdates()` (tma-pay's own), with Telegram's default set when forwarding. */
+  allowedUpdates?: readonly UpdateType[]
 }
 
 /** Long polling that runs: see PayServer.startPolling. */
@@ -106,7 +107,7 @@ export async function startPolling(options: PayBotOptions & Required<PollingOpti
   let started!: () => void
   const running = new Promise<void>((resolve) => (started = resolve))
   const done = bot.start({
-    allowed_updates: options.allowedUpdates as NonNullable<Parameters<Bot['start']>[0]>['allowed_updates'],
+    allowed_updates: options.allowedUpdates,
     drop_pending_updates: false,
     onStart: () => started(),
   })

@@ -217,6 +217,9 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     sendInvoice: async (request) => (await sendInvoice(request)).order,
     async startPolling(pollingOptions = {}) {
       if (closed) throw new Error('startPolling: the pay server is closed.')
+      // Telegram takes one getUpdates consumer per bot: a second one here would end the first with a 409.
+      if (pollings.size > 0)
+        throw new Error('startPolling: this server polls already; stop() that one first.')
       const polling = await startPolling({
         ...botOptions,
         allowedUpdates:

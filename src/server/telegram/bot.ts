@@ -111,12 +111,20 @@ export async function startPolling(options: PayBotOptions & Required<PollingOpti
     drop_pending_updates: false,
     onStart: () => started(),
   })
+  // Observed here, so a failure nobody awaits is logged rather than an unhandled rejection.
+  done.catch((error: unknown) => logger.error('long polling ended', describeError(error)))
   await Promise.race([running, done])
   return {
     ...(url ? { removedWebhook: url } : {}),
     async stop() {
       stopping.abort()
-      if (bot.isRunning()) await bot.stop()
+      // bot.stop() confirms the handled updates with a last getUpdates; Telegram down then is no reason to hang.
+      if (bot.isRunning())
+        await bot
+          .stop()
+          .catch((error: unknown) =>
+            logger.warn('stopping long polling: the last getUpdates failed', describeError(error)),
+          )
       await done.catch(() => {})
     },
     done,

@@ -35,13 +35,15 @@ export function createForwarder(options: ForwardUpdatesOptions, logger: Logger):
   try {
     url = new URL(options.url)
   } catch {
-    throw new TypeError('forwardUpdates.url is not a URL: give the http(s) URL of your bot’s own webhook.')
+    throw new TypeError(
+      'createPayServer: forwardUpdates.url is not a URL: give the http(s) URL of your bot’s own webhook.',
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TypeError('forwardUpdates.url must be http(s).')
+    throw new TypeError('createPayServer: forwardUpdates.url must be http(s).')
   if (!SECRET_TOKEN.test(options.secretToken ?? ''))
     throw new TypeError(
-      'forwardUpdates.secretToken must be 1-256 characters of A-Z a-z 0-9 _ - (your webhook checks it as Telegram’s secret token).',
+      'createPayServer: forwardUpdates.secretToken must be 1-256 characters of A-Z a-z 0-9 _ - (your webhook checks it as Telegram’s secret token).',
     )
   const where = redactUrl(url)
   const send = options.fetch ?? fetch

@@ -122,6 +122,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     return botReady
   }
   const pollings = new Set<Polling>()
+  let pollingStarts = false
 
   const app = new Hono<PayEnv>().basePath(options.basePath)
   app.onError((error, c) => {
@@ -218,13 +219,20 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     async startPolling(pollingOptions = {}) {
       if (closed) throw new Error('startPolling: the pay server is closed.')
       // Telegram takes one getUpdates consumer per bot: a second one here would end the first with a 409.
-      if (pollings.size > 0)
+      if (pollings.size > 0 || pollingStarts)
         throw new Error('startPolling: this server polls already; stop() that one first.')
+      pollingStarts = true
       const polling = await startPolling({
         ...botOptions,
         allowedUpdates:
           pollingOptions.allowedUpdates ?? allowedUpdates(botOptions.forward ? DEFAULT_UPDATE_TYPES : []),
+      }).finally(() => {
+        pollingStarts = false
       })
+      if (closed) {
+        await polling.stop()
+        throw new Error('startPolling: the pay server was closed while polling started.')
+      }
       pollings.add(polling)
       void polling.done.then(
         () => pollings.delete(polling),

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: the demo shop in one command. Starts `tma-pay serve` on the embedded store (with the Telegram
-// simulator beside it, since no bot token is given), then the shop's Vite dev server, which proxies /api/pay
-// to it; prints the one URL to open. Ctrl-C (or SIGTERM) stops all of it.
+// `npm start`: the demo shop in one command. Starts the shop's own bot (examples/shop/bot.mjs: /start, /buy), then
+// `tma-pay serve` on the embedded store (with the Telegram simulator beside it, since no bot token is given), which
+// forwards the bot every update that is not tma-pay's, then the shop's Vite dev server, which proxies /api/pay
+// to serve; prints the one URL to open. Ctrl-C (or SIGTERM) stops all of it.
 //
 //   PORT=8080 npm start              # the shop's port (default 5173; 0 picks a free one)
 //   TMA_PAY_SHOP_STORE=pglite:/tmp/x  # where orders live (default pglite:./.tma-pay)
@@ -21,10 +22,12 @@
 // and the webhook's origin, since Vite passes /api/pay (and so /api/pay/telegram/webhook) to serve. No
 // simulator starts, and the page runs with Telegram's own SDK instead of mockMiniApp.
 //
-// Any extra arguments go to `tma-pay serve` (e.g. `npm start -- --products my-products.json`).
+// Any extra arguments go to `tma-pay serve` (e.g. `npm start -- --products my-products.json`). With your own
+// --forward-url (or TMA_PAY_FORWARD_URL) the shop's bot does not start: serve forwards to yours.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { startShopBot } from '../examples/shop/bot.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const shopPort = Number(process.env.PORT ?? 5173)
@@ -51,6 +54,14 @@ const store = process.env.TMA_PAY_SHOP_STORE ?? 'pglite:./.tma-pay'
 // by itself, nor any bundle.
 const givenAdminKey = flagOrEnv('admin-key', 'TMA_PAY_ADMIN_KEY')
 const adminKey = givenAdminKey ?? (realTelegram ? undefined : randomBytes(32).toString('hex'))
+// The shop's own bot: serve forwards it what is not tma-pay's, with a secret of this run. Its /start button opens
+// the shop: the public URL with a real bot (Telegram opens HTTPS only), else the dev server's, once it listens.
+let shopUrl = publicUrl ? `${publicUrl}/` : 'http://127.0.0.1:5173/'
+const forwardSecret = randomBytes(24).toString('base64url')
+const shopBot =
+  flagOrEnv('forward-url', 'TMA_PAY_FORWARD_URL') === undefined
+    ? await startShopBot({ secretToken: forwardSecret, adminKey, shopUrl: () => shopUrl })
+    : undefined
 const serveArgs = [
   'bin/tma-pay.mjs',
   'serve',
@@ -65,6 +76,7 @@ const serveArgs = [
   '0',
   // A key among the extra arguments is passed with them; one from the environment serve reads itself.
   ...(adminKey && givenAdminKey === undefined ? ['--admin-key', adminKey] : []),
+  ...(shopBot ? ['--forward-url', shopBot.url, '--forward-secret', forwardSecret] : []),
   ...extraArgs,
 ]
 
@@ -85,6 +97,7 @@ async function stop(code) {
   if (stopping) return
   stopping = true
   await vite?.close().catch(() => {})
+  await shopBot?.close().catch(() => {})
   if (server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((resolve) => server.once('exit', resolve))
     server.kill('SIGTERM')
@@ -130,6 +143,17 @@ function readUrls() {
 
 try {
   const { apiUrl, simUrl } = await readUrls()
+  // The simulator's fake bot token and getMe come from its state; a real bot's token from the flags.
+  const simState = simUrl && (await (await fetch(`${simUrl}/sim/state`)).json())
+  shopBot?.configure(
+    simState
+      ? { botToken: simState.botToken, apiRoot: simUrl, botInfo: simState.botInfo, apiUrl }
+      : {
+          botToken: flagOrEnv('bot-token', 'TMA_PAY_BOT_TOKEN'),
+          apiRoot: flagOrEnv('api-root', 'TMA_PAY_API_ROOT'),
+          apiUrl,
+        },
+  )
   process.env.TMA_PAY_API_URL = apiUrl
   if (simUrl) process.env.TMA_PAY_SIM_URL = simUrl
   else delete process.env.TMA_PAY_SIM_URL
@@ -149,16 +173,38 @@ try {
   })
   await vite.listen()
   const address = vite.httpServer.address()
-  const shopUrl = `http://127.0.0.1:${address.port}/`
+  const localShopUrl = `http://127.0.0.1:${address.port}/`
+  if (!publicUrl) shopUrl = localShopUrl
   log(`pay server ${apiUrl}, ${simUrl ? `Telegram simulator ${simUrl}` : 'real Telegram (no simulator)'}`)
   console.log(
-    realTelegram
-      ? realTelegramSteps(shopUrl, address.port)
-      : `\n  tma-pay demo shop: ${shopUrl}\n\n  Open it, buy something, and pay in the invoice sheet. The shop owner's page (orders of every user,\n  refunds): ${shopUrl}#/admin. Stop with Ctrl-C.\n`,
+    realTelegram ? realTelegramSteps(localShopUrl, address.port) : simulatorSteps(localShopUrl, simUrl),
   )
 } catch (error) {
   log(error instanceof Error ? error.message : String(error))
   await stop(1)
+}
+
+/** What to try on the simulator: the page, the owner's page, and the shop's bot as user 1001 (the page's user). */
+function simulatorSteps(url, simUrl) {
+  const post = (path, body) =>
+    `curl -s -X POST ${simUrl}${path} -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'`
+  return [
+    '',
+    `  tma-pay demo shop: ${url}`,
+    '',
+    "  Open it, buy something, and pay in the invoice sheet. The shop owner's page (orders of every user,",
+    `  refunds): ${url}#/admin.`,
+    ...(shopBot
+      ? [
+          "  The shop's bot (examples/shop/bot.mjs) answers /start and /buy. Write to it as user 1001, the page's",
+          '  user, and pay the chat invoice; it shows in the order history like the others:',
+          `    ${post('/sim/messages', { userId: 1001, text: '/buy' })}`,
+          `    ${post('/sim/chat-invoices/pay', { chatId: 1001 })}`,
+        ]
+      : []),
+    '  Stop with Ctrl-C.',
+    '',
+  ].join('\n')
 }
 
 /** What to do next with a real bot: the shop has to be reachable over HTTPS and be the bot's Mini App. */
@@ -179,6 +225,13 @@ function realTelegramSteps(shopUrl, port) {
       `     ${publicUrl}/`,
       `  3. Telegram posts payments to ${publicUrl}/api/pay/telegram/webhook (set at start), through this`,
       '     server to tma-pay serve.',
+      ...(shopBot
+        ? [
+            "  4. Write /start to the bot: the shop's bot (examples/shop/bot.mjs) answers with a button that opens",
+            '     the shop; /buy sends a chat invoice (with TMA_PAY_ADMIN_KEY set). tma-pay serve forwards it every',
+            "     update that is not tma-pay's.",
+          ]
+        : []),
     )
   } else {
     lines.push(

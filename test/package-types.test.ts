@@ -16,7 +16,7 @@ const app = `
 import { createCheckout, createPayClient, type Order, PayError } from 'tma-pay'
 import { PayButton, useOrder } from 'tma-pay/react'
 import { useSubscription } from 'tma-pay/react/subscriptions'
-import { createPayServer, pgliteStore, postgresStore, verifyNotifySignature } from 'tma-pay/server'
+import { allowedUpdates, createPayServer, pgliteStore, postgresStore, verifyNotifySignature } from 'tma-pay/server'
 import { createTelegramSimulator, signInitData } from 'tma-pay/testing'
 import { createFakePayClient, mockMiniApp } from 'tma-pay/testing/browser'
 
@@ -30,13 +30,22 @@ export const server = createPayServer({
   store: pgliteStore('memory://'),
 })
 export const stores = [postgresStore]
+// An app's own bot: no webhook secret, the middleware, chat invoices, allowed_updates for grammY.
+export const own = createPayServer({ botToken: '1:a', products: [], store: pgliteStore('memory://') })
+export const middleware = own.botMiddleware()
+export const invoice: Promise<Order> = own.sendInvoice({ chatId: 1, userId: 1, productId: 'book' })
+export const updates = allowedUpdates(['callback_query'])
 export const used = [PayButton, useOrder, useSubscription, verifyNotifySignature, createTelegramSimulator, signInitData, createFakePayClient, mockMiniApp]
 export const error = new PayError('not_found', 'No order.')
 
 // @ts-expect-error: a checkout needs its client
 createCheckout({})
-// @ts-expect-error: the server needs its webhook secret
-createPayServer({ botToken: '1:a', products: [] })
+// @ts-expect-error: the server needs its catalog
+createPayServer({ botToken: '1:a', webhookSecret: 'secret' })
+// @ts-expect-error: grammY's update types, not any string
+updates.push('no_such_update')
+// @ts-expect-error: a chat invoice is for a user
+own.sendInvoice({ chatId: 1, productId: 'book' })
 // @ts-expect-error: not an error code
 new PayError('no_such_code', 'x')
 // @ts-expect-error: an order id is a string

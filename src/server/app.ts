@@ -1,9 +1,11 @@
+import { Api, type Context, type MiddlewareFn } from 'grammy'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Order } from '../core'
 import { PayError } from '../core/errors'
 import { adminAuth } from './admin-auth'
 import { toCatalog } from './catalog'
+import { createChatInvoices } from './chat-invoices'
 import { corsMiddleware } from './cors'
 import { createEntitlements } from './entitlements'
 import { errorResponse } from './errors'
@@ -11,8 +13,9 @@ import { createFulfillmentWorker } from './fulfillment'
 import { createInvoiceLinkMaker } from './invoice-link'
 import { type PayServerOptions, resolveOptions } from './options'
 import { createOrderService } from './orders'
+import type { PayServer } from './pay-server'
 import { createPaymentRecorder } from './payments'
-import { createReconciler, type ReconcileResult } from './reconcile'
+import { createReconciler } from './reconcile'
 import { createRefunds } from './refunds'
 import { adminRoutes } from './routes/admin'
 import type { PayEnv, RouteServices } from './routes/context'
@@ -20,38 +23,12 @@ import { streamRoutes } from './routes/streams'
 import { userRoutes } from './routes/user'
 import { webhookRoutes } from './routes/webhook'
 import { pgliteStore } from './store/pglite'
-import type { PayStore } from './store/types'
 import { createStoreGate, describeError, isStoreConnectionError, storeUnavailable } from './store-gate'
 import { createSubscriptions } from './subscriptions'
-import { createTelegramBot } from './telegram'
-
-export interface PayServer {
-  /**
-   * The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js
-   * route handlers... The adapter's env goes through to the app (under @hono/node-server it tells the
-   * client's address, which the admin key throttle counts by).
-   */
-  fetch: (request: Request, env?: unknown) => Promise<Response>
-  /** The Hono app, to `app.route()` it into yours. */
-  app: Hono<PayEnv>
-  store: PayStore
-  /** grammY's Bot API client, pointed at `apiRoot`. */
-  telegram: ReturnType<typeof createTelegramBot>['api']
-  /**
-   * Resolves once the store is migrated and the server can answer; rejects with the real error (a
-   * `store_unavailable` PayError whose `cause` is the database's) while it cannot. Await it in tests.
-   */
-  ready(): Promise<void>
-  /** Runs expiry and due fulfilment now (what the background interval does). */
-  runBackgroundWork(): Promise<void>
-  /**
-   * Reconciles with Telegram now (what the reconcile interval does): applies Stars payments and refunds in
-   * `getStarTransactions` whose updates never arrived. Rejects, after logging, when Telegram fails.
-   */
-  reconcile(): Promise<ReconcileResult>
-  /** Stops background work and closes the store. */
-  close(): Promise<void>
-}
+import { createWebhookBot, type Polling, startPolling } from './telegram/bot'
+import { createForwarder } from './telegram/forward'
+import { createPayHandlers, createSoleConsumerHandlers } from './telegram/handlers'
+import { allowedUpdates, DEFAULT_UPDATE_TYPES } from './telegram/update-types'
 
 /** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
 export function createPayServer(serverOptions: PayServerOptions): PayServer {
@@ -73,8 +50,9 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
         () => {},
       )
   }
-  let bot: ReturnType<typeof createTelegramBot>
-  const telegram = () => bot.api
+  // Every call tma-pay makes itself; the handlers answer pre-checkouts through the api of the bot running them.
+  const api = new Api(options.botToken, { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) })
+  const telegram = () => api
   const orders = createOrderService({
     ...options,
     store,
@@ -98,7 +76,28 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     logger,
     options.fulfillment,
   )
-  bot = createTelegramBot({ ...options, store, catalog, orders, recordPayment, refunds })
+  const handlerOptions = {
+    store,
+    catalog,
+    orders,
+    recordPayment,
+    refunds,
+    logger,
+    ready: () => storeGate.ready(),
+  }
+  const handlers = createPayHandlers(handlerOptions)
+  const botOptions = {
+    ...options,
+    handlers,
+    soleConsumer: createSoleConsumerHandlers(handlerOptions),
+    ...(options.forwardUpdates ? { forward: createForwarder(options.forwardUpdates, logger) } : {}),
+  }
+  const sendInvoice = createChatInvoices({
+    catalog,
+    orders,
+    telegram,
+    ...(options.providerToken ? { providerToken: options.providerToken } : {}),
+  })
   const reconciler = createReconciler(
     { store, telegram, logger, recordPayment, refunds },
     options.reconcile || {},
@@ -112,15 +111,19 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     subscriptions: createSubscriptions({ store, orders, telegram }),
     entitlements: createEntitlements({ store, catalog }),
     drainFulfillment,
+    sendInvoice,
   }
+  const webhookBot = createWebhookBot(botOptions)
   let botReady: Promise<void> | undefined
   const initBot = () => {
-    botReady ??= bot.init().catch((error) => {
+    botReady ??= webhookBot.bot.init().catch((error) => {
       botReady = undefined
       throw error
     })
     return botReady
   }
+  const pollings = new Set<Polling>()
+  let pollingStarts = false
 
   const app = new Hono<PayEnv>().basePath(options.basePath)
   app.onError((error, c) => {
@@ -159,10 +162,18 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
   app.route('/', userRoutes(services))
   app.route('/', streams.routes)
   app.route('/', adminRoutes(services, requireAdmin))
-  app.route(
-    '/',
-    webhookRoutes(options.webhookSecret, () => bot, initBot),
-  )
+  if (options.webhookSecret)
+    app.route(
+      '/',
+      webhookRoutes({
+        webhookSecret: options.webhookSecret,
+        handle: async (update) => {
+          await initBot()
+          return webhookBot.handle(update)
+        },
+        ...(botOptions.forward ? { forward: botOptions.forward } : {}),
+      }),
+    )
 
   async function runBackgroundWork() {
     await storeGate.ready()
@@ -203,14 +214,39 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
     app,
     store,
-    get telegram() {
-      return bot.api
+    telegram: api,
+    botMiddleware: <C extends Context>() => handlers.middleware() as MiddlewareFn<C>,
+    sendInvoice: async (request) => (await sendInvoice(request)).order,
+    async startPolling(pollingOptions = {}) {
+      if (closed) throw new Error('startPolling: the pay server is closed.')
+      // Telegram takes one getUpdates consumer per bot: a second one here would end the first with a 409.
+      if (pollings.size > 0 || pollingStarts)
+        throw new Error('startPolling: this server polls already; stop() that one first.')
+      pollingStarts = true
+      const polling = await startPolling({
+        ...botOptions,
+        allowedUpdates:
+          pollingOptions.allowedUpdates ?? allowedUpdates(botOptions.forward ? DEFAULT_UPDATE_TYPES : []),
+      }).finally(() => {
+        pollingStarts = false
+      })
+      if (closed) {
+        await polling.stop()
+        throw new Error('startPolling: the pay server was closed while polling started.')
+      }
+      pollings.add(polling)
+      void polling.done.then(
+        () => pollings.delete(polling),
+        () => pollings.delete(polling),
+      )
+      return polling
     },
     ready: () => storeGate.ready(),
     runBackgroundWork,
     reconcile,
     async close() {
       closed = true
+      for (const polling of pollings) await polling.stop()
       if (timer) clearInterval(timer)
       await streams.close()
       if (reconcileTimer) clearInterval(reconcileTimer)

@@ -2,9 +2,10 @@
 export { ORDER_STATUSES } from '../core/order'
 export { acceptsPreCheckout, isPaidOrRefunded, nextStatus, type OrderEventKind } from '../core/transitions'
 export type { AdminAuthThrottle } from './admin-auth'
-export { createPayServer, type PayServer } from './app'
+export { createPayServer } from './app'
 export { authenticateInitData, type TelegramUser } from './auth'
 export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'
+export type { SendInvoiceRequest } from './chat-invoices'
 export type { CorsOptions, CorsOrigin } from './cors'
 export { errorResponse } from './errors'
 export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions } from './fulfillment'
@@ -18,8 +19,18 @@ export {
   verifyNotifySignature,
 } from './notify'
 export type { PayServerOptions } from './options'
+export type { PayServer } from './pay-server'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
 export { redactUrl } from './redact'
 export { pgliteStore } from './store/pglite'
 export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'
+export type { Polling, PollingOptions } from './telegram/bot'
+export type { ForwardUpdatesOptions } from './telegram/forward'
+export {
+  allowedUpdates,
+  DEFAULT_UPDATE_TYPES,
+  PAY_UPDATE_TYPES,
+  UPDATE_TYPES,
+  type UpdateType,
+} from './telegram/update-types'

@@ -111,6 +111,10 @@ const parseDate = (value: string, field: string) => {
 
 const ORDER_ID = /^ord_[0-9A-Z]{26}$/
 
+/** Whether `value` is shaped like an order id (`ord_` and 26 characters): what every tma-pay invoice's payload is. */
+export const isOrderId = (value: unknown): value is string =>
+  typeof value === 'string' && ORDER_ID.test(value)
+
 /** An order id from the path: anything not shaped like one names no order (404), and never reaches SQL. */
 export function parseOrderId(value: string | undefined): string {
   if (value === undefined || !ORDER_ID.test(value))

@@ -33,13 +33,16 @@ export interface OrderServiceOptions {
   idempotencyTakeoverMs: number
 }
 
-/** Makes the invoice of a new order (its payload is the order id) and returns its URL (`''` when it has none). */
+/**
+ * Makes the invoice of a new order (its payload is the order id) and returns its URL (`''` when it has none),
+ * or the URL with what the order's first timeline event should also say (a chat invoice's message).
+ */
 export type MakeInvoice = (
   orderId: string,
   product: Product,
   quantity: number,
   amount: number,
-) => Promise<string>
+) => Promise<string | { invoiceUrl: string; detail: Record<string, unknown> }>
 
 /** What an order of `quantity` units of `product` sells: its kind, and a pass's access time. */
 const termsOf = (product: Product, quantity: number): PurchaseTerms => {
@@ -109,7 +112,7 @@ export function createOrderService(options: OrderServiceOptions) {
    * comes from the catalog; the invoice is made by `makeInvoice` (an invoice link by default).
    */
   async function createOrder(
-    user: TelegramUser,
+    user: Pick<TelegramUser, 'id'>,
     body: CreateOrderBody,
     idempotencyKey?: string,
     makeInvoice: MakeInvoice = options.invoiceLink,
@@ -139,7 +142,8 @@ export function createOrderService(options: OrderServiceOptions) {
         }
       }
       await takeCreationSlot(user.id)
-      const invoiceUrl = await makeInvoice(orderId, product, body.quantity, amount)
+      const made = await makeInvoice(orderId, product, body.quantity, amount)
+      const { invoiceUrl, detail } = typeof made === 'string' ? { invoiceUrl: made, detail: {} } : made
       const order = newOrder(product, {
         id: orderId,
         userId: user.id,
@@ -150,7 +154,7 @@ export function createOrderService(options: OrderServiceOptions) {
       })
       await store.insertOrder(
         order,
-        { source: 'server', detail: { invoiceUrl } },
+        { source: 'server', detail: { invoiceUrl, ...detail } },
         {
           ...(idempotencyKey ? { idempotency: { userId: user.id, key: idempotencyKey } } : {}),
           terms: termsOf(product, body.quantity),

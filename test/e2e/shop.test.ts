@@ -1,6 +1,7 @@
 // @vitest-environment node
 // The demo shop end to end, as `npm start` serves it: scripts/start.mjs (tma-pay serve on PGlite, the Telegram
-// simulator, the shop's Vite dev server), driven in real Chromium by a person's clicks on the invoice sheet.
+// simulator, the shop's own bot, the shop's Vite dev server), driven in real Chromium by a person's clicks on the
+// invoice sheet, and by the simulator's control API for the user's chat with the shop's bot.
 //
 //   npx vitest run test/e2e/shop.test.ts
 //
@@ -532,6 +533,51 @@ describe('the demo shop (npm start) in Chromium', () => {
         .toBe(first + period)
       expect(await status()).toBe(`Active until ${await day(first + period)}`)
       expect(await simTransactions(userId)).toHaveLength(2)
+    })
+  })
+
+  it("the shop's bot: /start opens the shop, and /buy's chat invoice, paid, is in the page's history", async () => {
+    await withShop('shop-bot', {}, async (page, userId) => {
+      const control = async (path: string, body: unknown) => {
+        const response = await fetch(`${simUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        expect(response.status).toBe(200)
+        return response.json()
+      }
+      const chat = async () =>
+        (
+          (await (await fetch(`${simUrl}/sim/chats/${userId}`)).json()) as {
+            data: Array<{
+              from?: { is_bot: boolean }
+              text?: string
+              reply_markup?: unknown
+              invoice?: unknown
+            }>
+          }
+        ).data
+      // tma-pay serve forwards the user's messages to the shop's own bot, which answers through the Bot API.
+      await control('/sim/messages', { userId, text: '/start' })
+      await expect
+        .poll(async () => (await chat()).at(-1)?.reply_markup, { timeout: 10_000 })
+        .toEqual({
+          inline_keyboard: [[{ text: 'Open the shop', web_app: { url: started.shopUrl } }]],
+        })
+      await control('/sim/messages', { userId, text: '/buy' })
+      await expect
+        .poll(async () => (await chat()).at(-1)?.invoice, { timeout: 10_000 })
+        .toMatchObject({
+          title: 'Pack of Crystals',
+          total_amount: 15,
+          currency: 'XTR',
+        })
+      expect(await control('/sim/chat-invoices/pay', { chatId: userId })).toMatchObject({ outcome: 'paid' })
+      await page.reload()
+      await expect.poll(() => orders(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('paid')
+      expect(await text(orders(page).locator('.order-title'))).toBe('Pack of Crystals')
+      expect(await orders(page).count()).toBe(1)
     })
   })
 

@@ -13,7 +13,7 @@ import {
   parseListQuery,
   parseOrderId,
 } from '../../src/server/input'
-import { parseTelegramUpdate } from '../../src/server/telegram-update'
+import { parseTelegramUpdate } from '../../src/server/telegram/update'
 
 const refused = (work: () => unknown) => {
   try {

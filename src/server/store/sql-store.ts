@@ -1,7 +1,7 @@
 import { changeQueries } from './changes'
 import { entitlementQueries } from './entitlements'
 import { idempotencyQueries } from './idempotency'
-import { migrate } from './migrate'
+import { migrate, migrationStatus } from './migrate'
 import { orderQueries } from './orders'
 import { outboxQueries } from './outbox'
 import { paymentQueries } from './payments'
@@ -29,6 +29,7 @@ export function createSqlStore(driver: SqlDriver | Promise<SqlDriver>): PayStore
   const db = whenOpen(driver)
   return {
     migrate: () => migrate(db),
+    migrationStatus: () => migrationStatus(db),
     ...idempotencyQueries(db),
     ...orderQueries(db),
     ...changeQueries(db),

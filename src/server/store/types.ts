@@ -124,6 +124,11 @@ export type RefundClaim = { state: 'claimed' | 'not_paid' | 'refunded' | 'in_pro
 export interface PayStore {
   migrate(): Promise<void>
   /**
+   * How many migrations the database has run (`applied`) of the ones this version knows (`latest`), read without
+   * migrating: what `tma-pay doctor` reports. Optional, for stores of your own.
+   */
+  migrationStatus?(): Promise<{ applied: number; latest: number }>
+  /**
    * Reserves a key for `orderId`, or tells who holds it. A holder that has not made its order within
    * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same.
    */

@@ -2,15 +2,18 @@ import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-import { createPayServer, type PayServer } from '../server/app'
-import { createNotifier } from '../server/notify'
-import { redactUrl } from '../server/redact'
-import type { PayStore } from '../server/store/types'
-import type { TelegramSimulator } from '../testing/simulator/index'
+import { createPayServer } from '../../server/app'
+import { createNotifier } from '../../server/notify'
+import type { PayServer } from '../../server/pay-server'
+import { redactUrl } from '../../server/redact'
+import type { PayStore } from '../../server/store/types'
+import type { Polling } from '../../server/telegram/bot'
+import type { TelegramSimulator } from '../../testing/simulator/index'
+import { CliError } from '../errors'
+import { selfCommand } from '../self'
 import { banner } from './banner'
-import { CliError } from './errors'
-import { selfCommand } from './self'
-import type { ServeConfig } from './serve-config'
+import type { ServeConfig } from './config'
+import { telegramErrorText } from './telegram-text'
 import { localOrigin, webhookPath } from './urls'
 
 /** What the server sends as provider token on the simulator when none is given. */
@@ -20,6 +23,8 @@ const SIMULATOR_PROVIDER_TOKEN = '1:TEST:tma-pay-simulator'
 export interface RunningServe {
   apiUrl: string
   close(): Promise<void>
+  /** Resolves with what to say when something that runs fails for good (Telegram ending long polling); else never. */
+  failure: Promise<string>
 }
 
 /** Starts everything, prints the banner, and returns once listening. A failure closes what was started. */
@@ -42,17 +47,26 @@ export async function startServe(
     let sim: TelegramSimulator | undefined
     if (!config.botToken) {
       // Imported only here: a real deployment never loads the simulator.
-      const { createTelegramSimulator } = await import('../testing/simulator/index')
-      sim = await createTelegramSimulator({ port: config.simPort, host: config.host })
+      const { createTelegramSimulator } = await import('../../testing/simulator/index')
+      // Mini Apps on this machine are http:// (a dev server): the simulator takes them in web_app buttons, as
+      // Telegram's test environment does.
+      sim = await createTelegramSimulator({ port: config.simPort, host: config.host, allowHttpWebApps: true })
       cleanups.push(() => sim!.close())
     }
     const simUrl = sim && localOrigin(config.host, Number(new URL(sim.url).port))
     const notifier = config.notify && createNotifier(config.notify)
     // Random on the simulator, so no one else on the network can post fake payments to the webhook either.
-    const webhookSecret = config.webhookSecret ?? randomBytes(24).toString('base64url')
+    // Polling has no webhook, so no route for one.
+    const webhookSecret = config.polling
+      ? undefined
+      : (config.webhookSecret ?? randomBytes(24).toString('base64url'))
+    const botToken = sim?.botToken ?? config.botToken!
     const pay = createPayServer({
-      botToken: sim?.botToken ?? config.botToken!,
-      webhookSecret,
+      botToken,
+      ...(webhookSecret ? { webhookSecret } : {}),
+      ...(config.forward
+        ? { forwardUpdates: { url: config.forward.url, secretToken: config.forward.secret } }
+        : {}),
       products: config.products,
       store,
       basePath: config.basePath,
@@ -79,9 +93,20 @@ export async function startServe(
     const origin = localOrigin(config.host, (server.address() as AddressInfo).port)
     const apiUrl = `${origin}${config.basePath}`
 
-    const webhookOrigin = config.publicUrl ?? (sim ? origin : undefined)
+    const webhookOrigin = config.polling ? undefined : (config.publicUrl ?? (sim ? origin : undefined))
     const webhookUrl = webhookOrigin && `${webhookOrigin}${config.basePath}${webhookPath}`
-    if (webhookUrl) await setWebhook(pay, webhookUrl, webhookSecret, sim?.botToken ?? config.botToken!)
+    const allowed_updates = config.allowedUpdates
+    if (webhookUrl && webhookSecret)
+      await telegramCall(`setWebhook(${redactUrl(webhookUrl)})`, botToken, () =>
+        pay.telegram.setWebhook(webhookUrl, { secret_token: webhookSecret, allowed_updates }),
+      )
+    let polling: Polling | undefined
+    if (config.polling) {
+      polling = await telegramCall('Starting long polling (deleteWebhook, getUpdates)', botToken, () =>
+        pay.startPolling({ allowedUpdates: config.allowedUpdates }),
+      )
+      // pay.close() stops it; a failure after the start ends the process (see `failure`).
+    }
 
     out(
       banner({
@@ -90,6 +115,9 @@ export async function startServe(
         store: config.store.label,
         products: config.products,
         ...(webhookUrl ? { webhookUrl } : {}),
+        ...(polling ? { polling: { removedWebhook: polling.removedWebhook } } : {}),
+        ...(config.forward ? { forwardUrl: config.forward.url } : {}),
+        allowedUpdates: config.allowedUpdates,
         ...(config.notify ? { notifyUrl: config.notify.url } : {}),
         ...(!sim && config.apiRoot ? { botApiRoot: config.apiRoot } : {}),
         corsOrigins: config.corsOrigins,
@@ -97,7 +125,10 @@ export async function startServe(
         self: selfCommand(),
       }),
     )
-    return { apiUrl, close }
+    const failure = new Promise<string>((resolve) => {
+      polling?.done.catch((error: unknown) => resolve(pollingEnded(error, botToken)))
+    })
+    return { apiUrl, close, failure }
   } catch (error) {
     await close()
     throw error
@@ -137,16 +168,21 @@ function closeServer(server: Server): Promise<void> {
   })
 }
 
-async function setWebhook(pay: PayServer, url: string, secret: string, botToken: string) {
+/** Runs a Bot API call; its failure becomes a CliError that names `what` and never the token. */
+async function telegramCall<T>(what: string, botToken: string, call: () => Promise<T>): Promise<T> {
   try {
-    await pay.telegram.setWebhook(url, { secret_token: secret })
+    return await call()
   } catch (error) {
-    // grammY's HttpError keeps the network failure itself in `error`; its URL holds the token, which stays out of logs.
-    const cause = (error as { error?: unknown }).error
-    const message = `${(error as Error).message}${cause ? ` (${String(cause)})` : ''}`.replaceAll(
-      botToken,
-      '<bot token>',
-    )
-    throw new CliError(`setWebhook(${redactUrl(url)}) failed: ${message}`)
+    throw new CliError(`${what} failed: ${telegramErrorText(error, botToken)}`)
   }
+}
+
+/** What to say when Telegram ends long polling after it started. */
+function pollingEnded(error: unknown, botToken: string): string {
+  const code = (error as { error_code?: number }).error_code
+  if (code === 409)
+    return `Telegram ended long polling: another process takes this bot's updates (a second getUpdates consumer, or a webhook set meanwhile). Run one tma-pay serve --polling per bot, and no webhook beside it. (${telegramErrorText(error, botToken)})`
+  if (code === 401)
+    return `Telegram ended long polling: the bot token was refused (revoked in @BotFather?). (${telegramErrorText(error, botToken)})`
+  return `Long polling ended: ${telegramErrorText(error, botToken)}`
 }

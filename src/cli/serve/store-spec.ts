@@ -1,13 +1,15 @@
-import { redactUrl } from '../server/redact'
-import { pgliteStore } from '../server/store/pglite'
-import { postgresStore } from '../server/store/postgres'
-import type { PayStore } from '../server/store/types'
-import { UsageError } from './errors'
+import { redactUrl } from '../../server/redact'
+import { pgliteStore } from '../../server/store/pglite'
+import { postgresStore } from '../../server/store/postgres'
+import type { PayStore } from '../../server/store/types'
+import { UsageError } from '../errors'
 
 export interface StoreSpec {
   kind: 'pglite' | 'postgres'
   /** Where, for messages: the directory, or the server URL without its password and query. */
   label: string
+  /** PGlite's data directory (`memory://` for none). */
+  dir?: string
   open(): PayStore
 }
 
@@ -18,6 +20,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     if (!dir) throw new UsageError('--store pglite: needs a directory, e.g. --store pglite:./.tma-pay')
     return {
       kind: 'pglite',
+      dir,
       label: dir === 'memory://' ? 'PGlite in memory (nothing is kept)' : `PGlite in ${dir}`,
       open: () => pgliteStore(dir),
     }

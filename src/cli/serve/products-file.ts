@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Product } from '../core'
-import { productProblems } from '../server/catalog'
-import { UsageError } from './errors'
+import type { Product } from '../../core'
+import { productProblems } from '../../server/catalog'
+import { UsageError } from '../errors'
 
 const KNOWN_FIELDS = new Set([
   'id',

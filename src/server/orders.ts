@@ -11,7 +11,7 @@ import {
   maxQuantityOf,
   newOrder,
 } from '../core/order-rules'
-import type { TelegramUser } from './auth'
+import type { InitDataUser } from './auth'
 import { type ProductCatalog, productForSale } from './catalog'
 import { reserveIdempotencyKey } from './idempotency'
 import type { CreateOrderBody } from './input'
@@ -101,7 +101,7 @@ export function createOrderService(options: OrderServiceOptions) {
     return result?.order ?? order
   }
 
-  async function getOwnOrder(user: TelegramUser, orderId: string): Promise<Order> {
+  async function getOwnOrder(user: InitDataUser, orderId: string): Promise<Order> {
     const order = await store.getOrder(orderId)
     if (!order || order.userId !== user.id) throw orderErrors.notFound(orderId)
     return expireIfDue(order)
@@ -112,7 +112,7 @@ export function createOrderService(options: OrderServiceOptions) {
    * comes from the catalog; the invoice is made by `makeInvoice` (an invoice link by default).
    */
   async function createOrder(
-    user: Pick<TelegramUser, 'id'>,
+    user: Pick<InitDataUser, 'id'>,
     body: CreateOrderBody,
     idempotencyKey?: string,
     makeInvoice: MakeInvoice = options.invoiceLink,
@@ -178,7 +178,7 @@ export function createOrderService(options: OrderServiceOptions) {
 
     /** Records what `invoice_closed` said; a hint only. The order as it is after. */
     async reportClientStatus(
-      user: TelegramUser,
+      user: InitDataUser,
       orderId: string,
       status: ClientInvoiceStatus,
     ): Promise<Order> {

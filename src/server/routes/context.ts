@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { authenticateInitData, type TelegramUser } from '../auth'
+import { authenticateInitData, type InitDataUser } from '../auth'
 import type { ProductCatalog } from '../catalog'
 import type { SendChatInvoice } from '../chat-invoices'
 import type { Entitlements } from '../entitlements'
@@ -10,7 +10,7 @@ import type { PayStore } from '../store/types'
 import type { Subscriptions } from '../subscriptions'
 
 /** What the route groups hang on: the user a request's init data names, once `requireUser` has run. */
-export type PayEnv = { Variables: { user: TelegramUser } }
+export type PayEnv = { Variables: { user: InitDataUser } }
 
 /** The services the route groups call. */
 export interface RouteServices {

@@ -120,6 +120,11 @@ export type RefundClaim = { state: 'claimed' | 'not_paid' | 'refunded' | 'in_pro
 /**
  * Persistence of the order service. Every method is atomic; two implementations share one SQL
  * schema: `pgliteStore` (embedded) and `postgresStore` (a server, for several instances).
+ *
+ * Exported as a type only, for `createPayServer({ store })` and for passing a store around (tests, a shared
+ * instance); its methods are the order service's internals, not an interface to implement. Every guarantee
+ * (exactly once, the outbox, the creation limit) rests on their SQL, so a store of your own is not supported:
+ * take `postgresStore` for a database you run.
  */
 export interface PayStore {
   migrate(): Promise<void>

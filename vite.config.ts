@@ -19,6 +19,7 @@ const external = [
   /^grammy\//,
   /^@electric-sql\//,
   'postgres',
+  'prom-client',
 ]
 
 export default defineConfig({

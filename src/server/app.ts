@@ -63,7 +63,13 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     }),
   })
   const refunds = createRefunds({ store, telegram, logger, onRefundApplied: drainFulfillment })
-  const recordPayment = createPaymentRecorder({ store, logger, onPaymentApplied: drainFulfillment })
+  const { metrics } = options
+  const recordPayment = createPaymentRecorder({
+    store,
+    logger,
+    metrics,
+    onPaymentApplied: drainFulfillment,
+  })
   const fulfillment = createFulfillmentWorker(
     store,
     {
@@ -83,6 +89,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     recordPayment,
     refunds,
     logger,
+    metrics,
     ready: () => storeGate.ready(),
   }
   const handlers = createPayHandlers(handlerOptions)
@@ -99,7 +106,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     ...(options.providerToken ? { providerToken: options.providerToken } : {}),
   })
   const reconciler = createReconciler(
-    { store, telegram, logger, recordPayment, refunds },
+    { store, telegram, logger, metrics, recordPayment, refunds },
     options.reconcile || {},
   )
   const services: RouteServices = {
@@ -154,11 +161,21 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
       },
     }),
   )
+  // Before the store's gate: metrics are read most when the store is down.
+  const metricsResponse = metrics.response?.bind(metrics)
+  if (metricsResponse) app.get('/admin/metrics', requireAdmin, () => metricsResponse())
   app.use(async (_c, next) => {
     await storeGate.ready()
     await next()
   })
   const streams = streamRoutes(services, logger)
+  metrics.bind?.({
+    outboxBacklog: async () => {
+      await storeGate.ready()
+      return store.outboxBacklog()
+    },
+    openStreams: streams.openCount,
+  })
   app.route('/', userRoutes(services))
   app.route('/', streams.routes)
   app.route('/', adminRoutes(services, requireAdmin))
@@ -167,6 +184,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
       '/',
       webhookRoutes({
         webhookSecret: options.webhookSecret,
+        metrics,
         handle: async (update) => {
           await initBot()
           return webhookBot.handle(update)

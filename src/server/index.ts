@@ -9,7 +9,8 @@ export type { SendInvoiceRequest } from './chat-invoices'
 export type { CorsOptions, CorsOrigin } from './cors'
 export { errorResponse } from './errors'
 export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions } from './fulfillment'
-export { consoleLogger, type Logger } from './logger'
+export { consoleLogger, jsonLogger, type Logger, redactingLogger } from './logger'
+export type { PayMetrics, PayMetricsSource, PaymentOutcome } from './metrics'
 export {
   createNotifier,
   NOTIFY_SIGNATURE_HEADER,
@@ -20,6 +21,7 @@ export {
 } from './notify'
 export type { PayServerOptions } from './options'
 export type { PayServer } from './pay-server'
+export { type PrometheusMetrics, type PrometheusMetricsOptions, prometheusMetrics } from './prometheus'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
 export { redactUrl } from './redact'
 export { pgliteStore } from './store/pglite'

@@ -3,7 +3,8 @@ import { type AdminAuthThrottle, checkAdminKey } from './admin-auth'
 import type { ProductsOption } from './catalog'
 import type { CorsOptions } from './cors'
 import type { FulfillmentHandler, FulfillmentOptions } from './fulfillment'
-import { consoleLogger, type Logger } from './logger'
+import { consoleLogger, type Logger, redactingLogger } from './logger'
+import type { PayMetrics } from './metrics'
 import { DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileOptions } from './reconcile'
 import type { PayStore } from './store/types'
 import { DEFAULT_STORE_RETRY_MS } from './store-gate'
@@ -117,6 +118,12 @@ export interface PayServerOptions {
   maxStreamsPerUser?: number
   /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
   logger?: Logger
+  /**
+   * What the server reports as it works (payments by outcome, pre-checkout and webhook latency, reconciliation,
+   * the outbox, open streams): `await prometheusMetrics()` for Prometheus, or instruments of your own.
+   * Default: none.
+   */
+  metrics?: PayMetrics
 }
 
 /** The options with every default filled in, checked once: what the server's modules read. */
@@ -138,7 +145,15 @@ export function resolveOptions(options: PayServerOptions) {
     throw new TypeError('createPayServer: storeRetryMs must be milliseconds, 0 or more.')
   return {
     ...options,
-    logger: options.logger ?? consoleLogger,
+    // Whatever logs, no secret of these options reaches it (a bot token in a failed call's URL, say).
+    logger: redactingLogger(options.logger ?? consoleLogger, [
+      options.botToken,
+      options.webhookSecret,
+      options.adminKey,
+      options.providerToken,
+      options.forwardUpdates?.secretToken,
+    ]),
+    metrics: options.metrics ?? ({} as PayMetrics),
     basePath: options.basePath ?? '',
     initDataMaxAgeSeconds: options.initDataMaxAgeSeconds ?? 86_400,
     orderTtlMs: options.orderTtlMs ?? 3_600_000,

@@ -22,6 +22,8 @@ export interface BannerInput {
   corsOrigins?: readonly string[]
   /** Set when running on the simulator. */
   simUrl?: string
+  /** Where Prometheus scrapes, with --metrics. */
+  metricsUrl?: string
   /** How to run tma-pay again, e.g. `node bin/tma-pay.mjs`. */
   self: string
 }
@@ -56,6 +58,8 @@ export function banner(input: BannerInput): string {
   if (input.notifyUrl) lines.push(`  notify:   ${redactUrl(input.notifyUrl)} (signed: X-Tma-Pay-Signature)`)
   if (input.botApiRoot) lines.push(`  bot api:  ${redactUrl(input.botApiRoot)}`)
   if (input.corsOrigins?.length) lines.push(`  cors:     ${input.corsOrigins.join(', ')}`)
+  if (input.metricsUrl)
+    lines.push(`  metrics:  ${input.metricsUrl} (Prometheus text; Authorization: Bearer <admin key>)`)
   if (!simUrl) return lines.join('\n')
 
   const productId = input.products.find((product) => product.active !== false)?.id ?? input.products[0]!.id

@@ -40,6 +40,9 @@ export interface ServeFlags {
   /** 0: no reconciliation. */
   reconcileIntervalMs: number
   simPort: number
+  /** Prometheus metrics at GET /metrics, behind the admin key. */
+  metrics: boolean
+  logFormat: 'text' | 'json'
 }
 
 export interface ServeConfig extends ServeFlags {
@@ -138,6 +141,14 @@ export function parseServeFlags(
     if (problem) throw new UsageError(`--cors-origin (TMA_PAY_CORS_ORIGIN): ${problem}.`)
   }
   const providerToken = get('provider-token')
+  const metrics = switchOrEnv(values, spec('metrics'), env)
+  if (metrics && !adminKey)
+    throw new UsageError(
+      '--metrics needs --admin-key (TMA_PAY_ADMIN_KEY): /metrics tells payment volumes, so Prometheus scrapes it with the admin key as its bearer token.',
+    )
+  const logFormat = get('log-format') ?? 'text'
+  if (logFormat !== 'text' && logFormat !== 'json')
+    throw new UsageError(`--log-format must be text or json, not ${JSON.stringify(logFormat)}.`)
   return {
     port: parsePort('port', get('port') ?? '3000'),
     host: get('host') ?? '127.0.0.1',
@@ -157,6 +168,8 @@ export function parseServeFlags(
     ...(providerToken ? { providerToken } : {}),
     reconcileIntervalMs: parseInterval('reconcile-interval', get('reconcile-interval') ?? '60000'),
     simPort: parsePort('sim-port', get('sim-port') ?? '0'),
+    metrics,
+    logFormat,
   }
 }
 

@@ -120,4 +120,17 @@ export const serveFlags: readonly FlagSpec[] = [
     env: 'TMA_PAY_SIM_PORT',
     help: 'port of the simulator, when it runs; 0 picks a free one (default 0)',
   },
+  {
+    name: 'metrics',
+    value: '',
+    env: 'TMA_PAY_METRICS',
+    boolean: true,
+    help: 'Prometheus metrics at GET /metrics, behind Authorization: Bearer <admin key> (needs --admin-key and npm install prom-client)',
+  },
+  {
+    name: 'log-format',
+    value: 'FORMAT',
+    env: 'TMA_PAY_LOG_FORMAT',
+    help: 'text, or json: one JSON object per line; secrets are masked in both (default text)',
+  },
 ]

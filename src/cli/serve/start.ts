@@ -3,8 +3,10 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createPayServer } from '../../server/app'
+import { consoleLogger, jsonLogger, type Logger, redactingLogger } from '../../server/logger'
 import { createNotifier } from '../../server/notify'
 import type { PayServer } from '../../server/pay-server'
+import { type PrometheusMetrics, prometheusMetrics } from '../../server/prometheus'
 import { redactUrl } from '../../server/redact'
 import type { PayStore } from '../../server/store/types'
 import type { Polling } from '../../server/telegram/bot'
@@ -61,8 +63,12 @@ export async function startServe(
       ? undefined
       : (config.webhookSecret ?? randomBytes(24).toString('base64url'))
     const botToken = sim?.botToken ?? config.botToken!
+    const logger = serveLogger(config, [botToken, webhookSecret])
+    const metrics = config.metrics ? await loadMetrics() : undefined
     const pay = createPayServer({
       botToken,
+      logger,
+      ...(metrics ? { metrics } : {}),
       ...(webhookSecret ? { webhookSecret } : {}),
       ...(config.forward
         ? { forwardUpdates: { url: config.forward.url, secretToken: config.forward.secret } }
@@ -108,23 +114,35 @@ export async function startServe(
       // pay.close() stops it; a failure after the start ends the process (see `failure`).
     }
 
-    out(
-      banner({
+    if (config.logFormat === 'json')
+      logger.info('tma-pay listening', {
         apiUrl,
-        host: config.host,
         store: config.store.label,
-        products: config.products,
-        ...(webhookUrl ? { webhookUrl } : {}),
-        ...(polling ? { polling: { removedWebhook: polling.removedWebhook } } : {}),
-        ...(config.forward ? { forwardUrl: config.forward.url } : {}),
-        allowedUpdates: config.allowedUpdates,
-        ...(config.notify ? { notifyUrl: config.notify.url } : {}),
-        ...(!sim && config.apiRoot ? { botApiRoot: config.apiRoot } : {}),
-        corsOrigins: config.corsOrigins,
+        products: config.products.length,
+        ...(webhookUrl ? { webhookUrl: redactUrl(webhookUrl) } : {}),
+        ...(polling ? { polling: true } : {}),
+        ...(metrics ? { metricsUrl: `${apiUrl}/admin/metrics` } : {}),
         ...(simUrl ? { simUrl } : {}),
-        self: selfCommand(),
-      }),
-    )
+      })
+    else
+      out(
+        banner({
+          apiUrl,
+          host: config.host,
+          store: config.store.label,
+          products: config.products,
+          ...(webhookUrl ? { webhookUrl } : {}),
+          ...(polling ? { polling: { removedWebhook: polling.removedWebhook } } : {}),
+          ...(config.forward ? { forwardUrl: config.forward.url } : {}),
+          allowedUpdates: config.allowedUpdates,
+          ...(config.notify ? { notifyUrl: config.notify.url } : {}),
+          ...(!sim && config.apiRoot ? { botApiRoot: config.apiRoot } : {}),
+          corsOrigins: config.corsOrigins,
+          ...(simUrl ? { simUrl } : {}),
+          ...(metrics ? { metricsUrl: `${apiUrl}/admin/metrics` } : {}),
+          self: selfCommand(),
+        }),
+      )
     const failure = new Promise<string>((resolve) => {
       polling?.done.catch((error: unknown) => resolve(pollingEnded(error, botToken)))
     })
@@ -132,6 +150,26 @@ export async function startServe(
   } catch (error) {
     await close()
     throw error
+  }
+}
+
+/** The format asked for, with no secret of the configuration in any line (the server masks its own too). */
+function serveLogger(config: ServeConfig, secrets: (string | undefined)[]): Logger {
+  return redactingLogger(config.logFormat === 'json' ? jsonLogger() : consoleLogger, [
+    ...secrets,
+    config.adminKey,
+    config.providerToken,
+    config.notify?.secret,
+    config.forward?.secret,
+    config.store.secret,
+  ])
+}
+
+async function loadMetrics(): Promise<PrometheusMetrics> {
+  try {
+    return await prometheusMetrics({ defaultMetrics: true })
+  } catch (error) {
+    throw new CliError(`--metrics: ${(error as Error).message}`)
   }
 }
 

@@ -10,6 +10,8 @@ export interface StoreSpec {
   label: string
   /** PGlite's data directory (`memory://` for none). */
   dir?: string
+  /** The database password, which no log line may show. */
+  secret?: string
   open(): PayStore
 }
 
@@ -41,6 +43,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     return {
       kind: 'postgres',
       label: `PostgreSQL at ${redactUrl(url)}`,
+      ...(url.password ? { secret: decodeURIComponent(url.password) } : {}),
       open: () => postgresStore(spec),
     }
   }

@@ -5,19 +5,29 @@ import { Hono } from 'hono'
 import { PayError } from '../../core/errors'
 import { sameSecret } from '../admin-auth'
 import { fail } from '../input'
+import { type PayMetrics, secondsSince } from '../metrics'
 import type { Forwarder } from '../telegram/forward'
 import { parseTelegramUpdate } from '../telegram/update'
 import type { PayEnv } from './context'
 
 export interface WebhookRouteOptions {
   webhookSecret: string
+  metrics: PayMetrics
   /** Runs an update through tma-pay's bot; `consumed` false means it is the forward URL's. */
   handle: (update: Update) => Promise<{ consumed: boolean }>
   forward?: Forwarder
 }
 
-export function webhookRoutes({ webhookSecret, handle, forward }: WebhookRouteOptions) {
-  return new Hono<PayEnv>().post('/telegram/webhook', async (c) => {
+export function webhookRoutes({ webhookSecret, metrics, handle, forward }: WebhookRouteOptions) {
+  const timed = new Hono<PayEnv>()
+  // Every answer is timed, refusals and failures too: by then the app's error handler has rendered a throw.
+  if (metrics.webhook)
+    timed.use('/telegram/webhook', async (c, next) => {
+      const startedAt = performance.now()
+      await next()
+      metrics.webhook?.(c.res.status, secondsSince(startedAt))
+    })
+  return timed.post('/telegram/webhook', async (c) => {
     if (!sameSecret(c.req.header('x-telegram-bot-api-secret-token'), webhookSecret))
       throw new PayError(
         'unauthorized',

@@ -250,6 +250,8 @@ export interface PayStore {
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
   completeOutboxJob(jobId: string): Promise<void>
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
+  /** Jobs not done, and how long the oldest due one has waited, in seconds (0 when none is due): for metrics. */
+  outboxBacklog(): Promise<{ pending: number; oldestDueSeconds: number }>
   /**
    * Ids of expirable orders past their deadline: `expiresAt` before `before`, and for a `processing` order
    * also its approval (last change) before `processingBefore` (see `expiryDeadline` in core).

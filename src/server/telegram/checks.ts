@@ -4,6 +4,7 @@ import type { Order } from '../../core'
 import { acceptsPreCheckout } from '../../core/transitions'
 import { type ProductCatalog, productProblems } from '../catalog'
 import type { Logger } from '../logger'
+import { type PayMetrics, secondsSince } from '../metrics'
 import type { OrderService } from '../orders'
 
 /** A refusal: `reason` goes to the order's timeline, `message` to the user (Telegram shows it). */
@@ -18,16 +19,29 @@ export const unknownInvoice: Refusal = {
   message: 'This invoice is not valid any more.',
 }
 
+/** What answering a pre-checkout needs: where to log, and where its latency goes (from `startedAt`, the update's arrival). */
+export interface PreCheckoutAnswerer {
+  logger: Logger
+  metrics: PayMetrics
+  startedAt: number
+}
+
 /**
  * Answers a pre-checkout query. Telegram refusing the answer with a 400 (the query was answered already, by an
  * instance that died before acknowledging the update, or is past its 10 s) is final: the update is acknowledged,
  * since every redelivery would get the same 400 and Telegram would redeliver it forever. Network errors still
  * throw, so the update comes again while the query may still be open.
  */
-export async function answerPreCheckout(ctx: Context, logger: Logger, ok: boolean, errorMessage?: string) {
+export async function answerPreCheckout(
+  ctx: Context,
+  { logger, metrics, startedAt }: PreCheckoutAnswerer,
+  ok: boolean,
+  errorMessage?: string,
+) {
   try {
     if (ok) await ctx.answerPreCheckoutQuery(true)
     else await ctx.answerPreCheckoutQuery(false, { error_message: errorMessage ?? '' })
+    metrics.preCheckout?.(ok ? 'approved' : 'refused', secondsSince(startedAt))
   } catch (error) {
     if (!(error instanceof GrammyError) || error.error_code !== 400) throw error
     logger.warn('Telegram did not take the pre-checkout answer; not retried', {

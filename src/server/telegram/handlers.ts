@@ -6,6 +6,7 @@ import type { Order } from '../../core/order'
 import type { ProductCatalog } from '../catalog'
 import { isOrderId } from '../input'
 import type { Logger } from '../logger'
+import type { PayMetrics } from '../metrics'
 import type { OrderService } from '../orders'
 import type { RecordPayment } from '../payments'
 import type { Refunds } from '../refunds'
@@ -20,6 +21,7 @@ export interface PayHandlersOptions {
   recordPayment: RecordPayment
   refunds: Refunds
   logger: Logger
+  metrics: PayMetrics
   /** Resolves once the store is migrated; awaited by payment updates only, so an app's /start never waits for it. */
   ready: () => Promise<void>
 }
@@ -67,6 +69,7 @@ export function createPayHandlers(options: PayHandlersOptions): Composer<Context
   const composer = new Composer<Context>()
 
   composer.on('pre_checkout_query', async (ctx, next) => {
+    const answerer = { logger, metrics: options.metrics, startedAt: performance.now() }
     const query = ctx.preCheckoutQuery
     const found = await ownOrder(query?.invoice_payload)
     if (!found) return next()
@@ -94,14 +97,14 @@ export function createPayHandlers(options: PayHandlersOptions): Composer<Context
         })
       }
       logger.warn('pre-checkout refused', { orderId: order.id, reason: refusal.reason })
-      await answerPreCheckout(ctx, logger, false, refusal.message)
+      await answerPreCheckout(ctx, answerer, false, refusal.message)
       return
     }
     await store.applyEvent(order.id, 'precheckout_approved', {
       source: 'telegram',
       detail: { preCheckoutQueryId: query.id },
     })
-    await answerPreCheckout(ctx, logger, true)
+    await answerPreCheckout(ctx, answerer, true)
   })
 
   composer.on('message:successful_payment', async (ctx, next) => {
@@ -154,13 +157,14 @@ export function createSoleConsumerHandlers(options: PayHandlersOptions): Compose
   const { logger } = options
   const composer = new Composer<Context>()
   composer.on('pre_checkout_query', async (ctx) => {
+    const answerer = { logger, metrics: options.metrics, startedAt: performance.now() }
     const problem = preCheckoutProblem(ctx.preCheckoutQuery)
     if (problem) return logger.error('a malformed pre_checkout_query: not answered', { problem })
     logger.warn('pre-checkout refused', {
       invoicePayload: ctx.preCheckoutQuery.invoice_payload,
       reason: unknownInvoice.reason,
     })
-    await answerPreCheckout(ctx, logger, false, unknownInvoice.message)
+    await answerPreCheckout(ctx, answerer, false, unknownInvoice.message)
   })
   composer.on('message:successful_payment', async (ctx) => {
     const problem = successfulPaymentProblem(ctx.message)

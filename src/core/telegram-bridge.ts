@@ -1,6 +1,9 @@
 import { PayError } from './errors'
 import type { ClientInvoiceStatus } from './order'
-import { hapticFeedback, invoice } from './sdk'
+
+// @tma.js/sdk is loaded when an invoice opens, not when `tma-pay` is imported: a Node project (a server's
+// tests with a typed client) has no SDK installed. In a Mini App's bundle the SDK is already there (the app
+// calls its init()), so this costs no request.
 
 /** What `invoice_closed` said, or `unknown` when nothing came back in time (macOS sends nothing on cancel). */
 export type InvoiceOutcome = ClientInvoiceStatus | 'unknown'
@@ -18,6 +21,7 @@ const knownStatuses: readonly string[] = ['paid', 'cancelled', 'failed', 'pendin
 /** The bridge over @tma.js/sdk: `invoice.openUrl` with a timeout, `hapticFeedback.notificationOccurred`. */
 export const sdkTelegramBridge: TelegramBridge = {
   async openInvoice(invoiceUrl, { timeoutMs }) {
+    const { invoice } = await import('@tma.js/sdk')
     if (!invoice.openUrl.isAvailable())
       throw new PayError(
         'invoice_unavailable',
@@ -36,10 +40,10 @@ export const sdkTelegramBridge: TelegramBridge = {
       )
     }
   },
-  notify(type) {
+  async notify(type) {
     try {
-      // Unavailable (outside Telegram, an old client), it throws synchronously.
-      hapticFeedback.notificationOccurred(type)
+      // Unavailable (outside Telegram, an old client), it throws.
+      ;(await import('@tma.js/sdk')).hapticFeedback.notificationOccurred(type)
     } catch {
       // Haptics are a nicety; a client without them pays just the same.
     }

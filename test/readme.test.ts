@@ -7,42 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { type Block, codeBlocks } from './helpers/readme'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const documents = ['README.md', 'examples/shop/README.md']
-
-interface Block {
-  document: string
-  /** The README line of the block's first line of code. */
-  line: number
-  language: 'ts' | 'tsx'
-  fragment: boolean
-  code: string
-}
-
-/** The ts and tsx blocks of a Markdown text, with where each starts. */
-export function codeBlocks(document: string, text: string): Block[] {
-  const blocks: Block[] = []
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)(.*)$/.exec(lines[i] ?? '')
-    if (!open) continue
-    const end = lines.findIndex((line, j) => j > i && line.startsWith('```'))
-    if (end < 0) throw new Error(`${document}:${i + 1}: a code block that never closes`)
-    const language = open[1]
-    if (language === 'ts' || language === 'tsx') {
-      blocks.push({
-        document,
-        line: i + 2,
-        language,
-        fragment: /\bfragment\b/.test(open[2] ?? ''),
-        code: lines.slice(i + 1, end).join('\n'),
-      })
-    }
-    i = end
-  }
-  return blocks
-}
 
 const blocks = documents.flatMap((document) =>
   codeBlocks(document, readFileSync(join(root, document), 'utf8')),

@@ -1,6 +1,7 @@
 // The published declarations, as an app's TypeScript sees them through package.json "exports": a server
-// project on `module: NodeNext` (Node's own ESM resolution, which wants `./x.js` in a .d.ts) and a
-// bundled Mini App on `moduleResolution: bundler`. The @ts-expect-error lines fail the compile if any
+// project on `module: NodeNext` (Node's own ESM resolution, which wants `./x.js` in a .d.ts), a CommonJS server
+// (a .cts file: its imports become require() calls, which NodeNext allows for ES modules without top-level await)
+// and a bundled Mini App on `moduleResolution: bundler`. The @ts-expect-error lines fail the compile if any
 // import came out `any` (an unresolved declaration, which skipLibCheck would hide).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -54,7 +55,24 @@ client.getOrder(42)
 useSubscription()
 `
 
-function tsconfig(moduleResolution: 'NodeNext' | 'Bundler') {
+// A CommonJS server's file: what a server and its tests use, through require().
+const commonJsApp = `
+import { createPayServer, pgliteStore } from 'tma-pay/server'
+import { createTelegramSimulator, signInitData } from 'tma-pay/testing'
+import { createPayClient } from 'tma-pay'
+
+export const server = createPayServer({
+  botToken: '1:a',
+  webhookSecret: 'secret',
+  products: [{ id: 'book', title: 'Book', description: 'A book.', amount: 5 }],
+  store: pgliteStore('memory://'),
+})
+export const used = [createTelegramSimulator, signInitData, createPayClient]
+// @ts-expect-error: the server needs its webhook secret
+createPayServer({ botToken: '1:a', products: [] })
+`
+
+function tsconfig(moduleResolution: 'NodeNext' | 'Bundler', file = 'app.ts') {
   return JSON.stringify({
     compilerOptions: {
       module: moduleResolution === 'NodeNext' ? 'NodeNext' : 'ESNext',
@@ -67,7 +85,7 @@ function tsconfig(moduleResolution: 'NodeNext' | 'Bundler') {
       skipLibCheck: true,
       types: [],
     },
-    files: ['app.ts'],
+    files: [file],
   })
 }
 
@@ -80,14 +98,19 @@ describe('the published types', () => {
     mkdirSync(join(root, 'test-results'), { recursive: true })
     dir = mkdtempSync(join(root, 'test-results/package-types-'))
     writeFileSync(join(dir, 'app.ts'), app)
+    writeFileSync(join(dir, 'app.cts'), commonJsApp)
   }, 120_000)
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
-  it.each(['NodeNext', 'Bundler'] as const)('type-check an app on moduleResolution %s', (resolution) => {
-    const config = join(dir, `tsconfig.${resolution}.json`)
-    writeFileSync(config, tsconfig(resolution))
+  it.each([
+    ['NodeNext', 'app.ts'],
+    ['Bundler', 'app.ts'],
+    ['NodeNext', 'app.cts'],
+  ] as const)('type-check an app on moduleResolution %s (%s)', (resolution, file) => {
+    const config = join(dir, `tsconfig.${resolution}.${file}.json`)
+    writeFileSync(config, tsconfig(resolution, file))
     const result = spawnSync(
       process.execPath,
       [join(root, 'node_modules/typescript/bin/tsc'), '-p', config],

@@ -20,7 +20,12 @@ function whenOpen(driver: SqlDriver | Promise<SqlDriver>): SqlDriver {
     query: async (text, params) => (await ready).query(text, params),
     transaction: async (work) => (await ready).transaction(work),
     listen: async (channel, onPayload) => (await ready).listen(channel, onPayload),
-    close: async () => (await ready).close(),
+    // A store that never opened (its database missing, PGlite not installed) has nothing to close: close()
+    // resolves, so a server's shutdown does not fail with the error its requests already reported.
+    close: async () => {
+      const opened = await ready.catch(() => undefined)
+      await opened?.close()
+    },
   }
 }
 

@@ -31,7 +31,7 @@ export const sdkTelegramBridge: TelegramBridge = {
       if ((error as Error | null)?.name === 'TimeoutError') return 'unknown'
       throw new PayError(
         'invoice_unavailable',
-        `Telegram did not open the invoice (outside Telegram, mockMiniApp() stands in): ${(error as Error)?.message ?? error}`,
+        `Telegram did not open the invoice: ${(error as Error)?.message ?? error}`,
         { cause: error },
       )
     }

@@ -54,6 +54,11 @@ export default defineConfig({
     },
     rolldownOptions: {
       external,
+      output: {
+        // The order model the server shares with the browser kit is a chunk of its own: left to itself, the
+        // bundler put order.ts in the kit's chunk, and tma-pay/server then imported zustand.
+        codeSplitting: { groups: [{ name: 'order-model', test: /src\/core\/order\.ts$/ }] },
+      },
       // src/react's files each start with 'use client' (for Next.js); the react entry's chunk keeps it at
       // its top, which is all a bundler of the app needs, so the per-module warning is noise.
       onLog(level, log, handler) {

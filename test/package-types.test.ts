@@ -68,8 +68,8 @@ export const server = createPayServer({
   store: pgliteStore('memory://'),
 })
 export const used = [createTelegramSimulator, signInitData, createPayClient]
-// @ts-expect-error: the server needs its webhook secret
-createPayServer({ botToken: '1:a', products: [] })
+// @ts-expect-error: the server needs its catalog
+createPayServer({ botToken: '1:a' })
 `
 
 function tsconfig(moduleResolution: 'NodeNext' | 'Bundler', file = 'app.ts') {

@@ -84,11 +84,13 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const running = await startServe(config, io.out)
   const ended = await Promise.race([stopped, running.failure.then((message) => ({ message }))])
   if (typeof ended === 'object') {
-    io.err(`tma-pay: ${ended.message}`)
+    if (running.jsonLog) running.jsonLog('error', ended.message)
+    else io.err(`tma-pay: ${ended.message}`)
     await running.close()
     return 1
   }
-  io.out(`tma-pay: ${ended}, shutting down`)
+  if (running.jsonLog) running.jsonLog('info', `${ended}, shutting down`)
+  else io.out(`tma-pay: ${ended}, shutting down`)
   await running.close()
   return 0
 }

@@ -36,8 +36,9 @@ const plain = (value: unknown) =>
       ? String(value)
       : value
 
-// A Bot API token (`123456:AA...`, BotFather's form), wherever it rides: a URL, an error message.
-const BOT_TOKEN = /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g
+// A Bot API token (`123456:AA...`, BotFather's form), wherever it rides: an error message, a URL's `/bot<token>/`
+// (so no word boundary before it: `bot` runs straight into its digits).
+const BOT_TOKEN = /(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}/g
 // The password of a URL with credentials (`postgres://user:pass@host`).
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi
 

@@ -27,6 +27,8 @@ export interface RunningServe {
   close(): Promise<void>
   /** Resolves with what to say when something that runs fails for good (Telegram ending long polling); else never. */
   failure: Promise<string>
+  /** With --log-format json, a line of serve's own (shutting down, a failure) as a JSON event; else undefined. */
+  jsonLog?: (level: 'info' | 'error', message: string) => void
 }
 
 /** Starts everything, prints the banner, and returns once listening. A failure closes what was started. */
@@ -146,7 +148,12 @@ export async function startServe(
     const failure = new Promise<string>((resolve) => {
       polling?.done.catch((error: unknown) => resolve(pollingEnded(error, botToken)))
     })
-    return { apiUrl, close, failure }
+    return {
+      apiUrl,
+      close,
+      failure,
+      ...(config.logFormat === 'json' ? { jsonLog: (level, message) => logger[level](message) } : {}),
+    }
   } catch (error) {
     await close()
     throw error

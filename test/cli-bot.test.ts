@@ -1,15 +1,20 @@
-// `tma-pay serve` beside the app's own bot, and `tma-pay doctor`, as users run them: child processes from
-// bin/tma-pay.mjs against the simulator standing in for api.telegram.org (a real-looking token, --api-root).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+// `tma-pay serve` beside the app's own bot (forwarding to it, or running it with --bot-module), and
+// `tma-pay doctor`, as users run them: child processes from bin/tma-pay.mjs against the simulator standing in
+// for api.telegram.org (a real-looking token, --api-root).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Order } from 'tma-pay'
 import { DEFAULT_UPDATE_TYPES } from 'tma-pay/server'
 import { createTelegramSimulator, type TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startAppWebhook } from './helpers/app-webhook'
-import { api, freePort, run, serve } from './helpers/cli'
+import { api, freePort, root, run, serve } from './helpers/cli'
 import { freshPgliteDir } from './helpers/databases'
 import { startReceiver } from './helpers/receiver'
+import { eventually } from './helpers/stack'
 
 const botToken = '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0'
 const forwardSecret = 'forward_Secret-7'
@@ -71,6 +76,22 @@ describe('tma-pay serve --forward-url and --polling', { timeout: 120_000 }, () =
         /--webhook-secret .* \(Or --polling/,
       ],
       [['--polling', '--allowed-updates', 'callback_query'], /--allowed-updates .* needs --forward-url/],
+      [
+        [
+          '--polling',
+          '--bot-module',
+          'examples/shop/bot.mjs',
+          '--forward-url',
+          'http://127.0.0.1:1/bot',
+          '--forward-secret',
+          's',
+        ],
+        /--bot-module runs your bot inside tma-pay serve .* give one of them/,
+      ],
+      [
+        ['--polling', '--bot-module', 'no/such/bot.mjs'],
+        /--bot-module .*there is no file .*no\/such\/bot\.mjs/,
+      ],
       [
         [
           '--polling',
@@ -282,5 +303,250 @@ describe('tma-pay doctor', { timeout: 120_000 }, () => {
     const usage = await run(['doctor', '--products', products])
     expect(usage.code).toBe(2)
     expect(usage.stderr).toMatch(/doctor: --bot-token .* is required/)
+  })
+})
+
+const grammyUrl = pathToFileURL(createRequire(import.meta.url).resolve('grammy')).href
+
+/** An app's bot module in a temp dir, as the app writes it; grammY by its file URL, as the dir has no node_modules. */
+function writeBotModule(source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tma-pay-bot-module-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'bot.mjs')
+  writeFileSync(file, source.replaceAll("from 'grammy'", `from '${grammyUrl}'`))
+  return file
+}
+
+// The app's own bot: tma-pay's middleware, its commands, and invoices of its own (payloads app-...) it answers.
+const appBotSource = `
+import { Bot } from 'grammy'
+
+export default async function createAppBot({ pay, botToken, apiRoot, botInfo }) {
+  const bot = new Bot(botToken, { botInfo, client: { apiRoot } })
+  bot.use(pay.botMiddleware())
+  bot.command('start', (ctx) => ctx.reply('Hello from the app bot'))
+  bot.command('buy', (ctx) =>
+    pay.sendInvoice({ chatId: ctx.chat.id, userId: ctx.from.id, productId: 'crystal-pack', idempotencyKey: 'buy-' + ctx.update.update_id }),
+  )
+  bot.on('pre_checkout_query', (ctx, next) =>
+    ctx.preCheckoutQuery.invoice_payload.startsWith('app-') ? ctx.answerPreCheckoutQuery(true) : next(),
+  )
+  bot.on('message:successful_payment', (ctx, next) =>
+    ctx.message.successful_payment.invoice_payload.startsWith('app-') ? ctx.reply('Thanks for your app purchase') : next(),
+  )
+  return bot
+}
+`
+
+type Mode = 'webhook' | 'polling'
+
+/** serve's flags for updates by webhook (the route at --public-url) or by --polling. */
+async function updateFlags(mode: Mode) {
+  if (mode === 'polling') return ['--port', '0', '--polling']
+  const port = await freePort()
+  return [
+    '--port',
+    String(port),
+    '--webhook-secret',
+    'hook_Secret-3',
+    '--public-url',
+    `http://127.0.0.1:${port}`,
+  ]
+}
+
+describe('tma-pay serve --bot-module', { timeout: 120_000 }, () => {
+  describe.each(['webhook', 'polling'] as const)('by %s', (mode) => {
+    const settled = () => (mode === 'webhook' ? telegram.idle() : telegram.polled())
+
+    it("runs the module's bot for every update: its /start, tma-pay's payments once, /buy's chat invoice in GET /orders, and an invoice nobody knows refused at once", async () => {
+      const receiver = await startReceiver()
+      cleanups.push(() => receiver.close())
+      const file = writeBotModule(appBotSource)
+      const before = telegram.calls.length
+      const served = await serve([
+        ...real,
+        telegram.url,
+        ...storeFlags(),
+        ...(await updateFlags(mode)),
+        '--bot-module',
+        file,
+        '--notify-url',
+        receiver.url,
+        '--notify-secret',
+        'notify-secret-3',
+      ])
+      cleanups.push(() => served.stop())
+      expect(served.output()).toContain(`  bot:      ${file} (your bot, in this process`)
+      const asked = telegram.calls
+        .slice(before)
+        .find((call) => call.method === (mode === 'webhook' ? 'setWebhook' : 'getUpdates'))
+      expect(asked?.params.allowed_updates).toEqual([...DEFAULT_UPDATE_TYPES])
+
+      // The app's command, answered by the module's bot.
+      const userId = mode === 'webhook' ? 3101 : 3102
+      await telegram.sendMessage({ userId, text: '/start' })
+      await settled()
+      expect(telegram.chat(userId).at(-1)).toMatchObject({
+        from: { is_bot: true },
+        text: 'Hello from the app bot',
+      })
+
+      // A Mini App order, its successful_payment delivered twice: paid once, notified once.
+      const user = await miniAppUser(served.apiUrl, userId)
+      const order = await user.createOrder('magic-book')
+      telegram.fault({ type: 'duplicate', on: 'successful_payment' })
+      const payment = await telegram.pay(order.invoiceUrl, { userId })
+      await settled()
+      expect(payment).toMatchObject({ outcome: 'paid', preCheckout: { ok: true } })
+      expect(await user.order(order.id)).toMatchObject({
+        status: 'paid',
+        telegramPaymentChargeId: payment.telegramPaymentChargeId,
+      })
+      expect((await user.timeline(order.id)).map((event) => event.status)).toEqual([
+        'created',
+        'processing',
+        'paid',
+      ])
+
+      // /buy: a chat invoice through pay.sendInvoice, an order like the others.
+      await telegram.sendMessage({ userId, text: '/buy' })
+      await settled()
+      const invoice = telegram.chatInvoices.at(-1)!
+      expect(invoice).toMatchObject({ chatId: userId, totalAmount: 15, currency: 'XTR' })
+      const chatPayment = await telegram.payChatInvoice({ chatId: userId })
+      await settled()
+      expect(chatPayment).toMatchObject({ outcome: 'paid', preCheckout: { ok: true } })
+      const listed = new Map((await user.orders()).map((listedOrder: Order) => [listedOrder.id, listedOrder]))
+      expect([...listed.keys()].sort()).toEqual([order.id, invoice.payload].sort())
+      expect(listed.get(invoice.payload)).toMatchObject({
+        productId: 'crystal-pack',
+        status: 'paid',
+        invoiceUrl: '',
+        telegramPaymentChargeId: chatPayment.telegramPaymentChargeId,
+      })
+
+      // The app's own invoice is the app's to answer; one neither knows is refused at once, not left to lapse.
+      const sendInvoice = (payload: string) =>
+        callBotApi('sendInvoice', {
+          chat_id: userId,
+          title: 'Old pack',
+          description: 'From before tma-pay',
+          payload,
+          currency: 'XTR',
+          prices: [{ label: 'Old pack', amount: 7 }],
+        })
+      expect((await sendInvoice('app-42')).ok).toBe(true)
+      expect(await telegram.payChatInvoice({ chatId: userId })).toMatchObject({
+        outcome: 'paid',
+        preCheckout: { ok: true },
+      })
+      await settled()
+      expect(telegram.chat(userId).at(-1)?.text).toBe('Thanks for your app purchase')
+      expect((await sendInvoice('nobody-knows-7')).ok).toBe(true)
+      const asking = Date.now()
+      expect(await telegram.payChatInvoice({ chatId: userId })).toMatchObject({
+        outcome: 'refused',
+        preCheckout: { ok: false },
+      })
+      expect(Date.now() - asking).toBeLessThan(5000)
+      await settled()
+
+      const paidNotifications = (id: string) =>
+        receiver
+          .accepted()
+          .filter((received) => received.body.type === 'order.paid' && received.body.order.id === id)
+      await eventually(
+        () => paidNotifications(order.id).length > 0 && paidNotifications(invoice.payload).length > 0,
+      )
+      if (mode === 'webhook')
+        expect(new Set(telegram.deliveries.slice(-3).map((delivery) => delivery.status))).toEqual(
+          new Set([200]),
+        )
+      expect(await served.stop()).toBe(0)
+      expect(paidNotifications(order.id)).toHaveLength(1)
+      expect(paidNotifications(invoice.payload)).toHaveLength(1)
+      expect(telegram.pendingUpdates).toEqual([])
+    })
+  })
+
+  it("runs the README's bot module as written, given as a file: URL", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const block = /### `tma-pay serve --bot-module`[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(block).toContain('export default function createBot')
+    const file = writeBotModule(block!)
+    const served = await serve([
+      ...real,
+      telegram.url,
+      ...storeFlags(),
+      '--port',
+      '0',
+      '--polling',
+      '--bot-module',
+      pathToFileURL(file).href,
+    ])
+    cleanups.push(() => served.stop())
+    const userId = 3103
+    await telegram.sendMessage({ userId, text: '/start' })
+    await telegram.polled()
+    expect(telegram.chat(userId).at(-1)).toMatchObject({
+      text: 'Open the shop',
+      reply_markup: { inline_keyboard: [[{ text: 'Shop', web_app: { url: 'https://shop.example' } }]] },
+    })
+    await telegram.sendMessage({ userId, text: '/buy' })
+    await telegram.polled()
+    expect(telegram.chatInvoices.at(-1)).toMatchObject({ chatId: userId, title: 'Pack of Crystals' })
+    expect(await telegram.payChatInvoice({ chatId: userId })).toMatchObject({ outcome: 'paid' })
+    await telegram.polled()
+    const user = await miniAppUser(served.apiUrl, userId)
+    expect((await user.orders()).map((order) => [order.productId, order.status])).toEqual([
+      ['crystal-pack', 'paid'],
+    ])
+    expect(await served.stop()).toBe(0)
+  })
+
+  it('stops before it listens, naming the file and what to export, for a module that makes no bot', async () => {
+    const cases: Array<[string, number, RegExp]> = [
+      [
+        'export const bot = 1',
+        2,
+        /has no default export that is a function \(it is undefined\): export default a function that takes \{ pay, botToken, apiRoot, botInfo \} and returns your grammY Bot/,
+      ],
+      ['export default {', 2, /could not be imported: /],
+      [
+        'export default () => ({ start() {} })',
+        2,
+        /its default export returned an object \(Object\), not a grammY Bot: export default a function/,
+      ],
+      [
+        "import { Bot } from 'grammy'\nexport default () => new Bot('42:another-token')",
+        2,
+        /its Bot has another token than the one serve runs: make it with the botToken it is given/,
+      ],
+      ["export default () => { throw new Error('no database') }", 1, /its default export threw: no database/],
+    ]
+    for (const [source, code, message] of cases) {
+      const file = writeBotModule(source)
+      const before = telegram.calls.length
+      const result = await run([
+        'serve',
+        ...real,
+        telegram.url,
+        '--store',
+        'pglite:memory://',
+        '--polling',
+        '--port',
+        '0',
+        '--bot-module',
+        file,
+      ])
+      expect([source, result.code]).toEqual([source, code])
+      expect(result.stderr).toContain(`tma-pay: --bot-module ${file}`)
+      expect(result.stderr).toMatch(message)
+      expect(result.stdout).not.toContain('tma-pay listening')
+      // No polling started (nor a webhook set): it stopped before taking any update.
+      const methods = telegram.calls.slice(before).map((call) => call.method)
+      expect(methods.filter((method) => /Webhook|getUpdates/.test(method))).toEqual([])
+      expect(result.stderr).not.toContain(botToken.split(':')[1])
+    }
   })
 })

@@ -17,7 +17,8 @@ const app = `
 import { createCheckout, createPayClient, type Order, PayError } from 'tma-pay'
 import { PayButton, useOrder } from 'tma-pay/react'
 import { useSubscription } from 'tma-pay/react/subscriptions'
-import { allowedUpdates, createPayServer, pgliteStore, postgresStore, verifyNotifySignature } from 'tma-pay/server'
+import { Bot, type Context } from 'grammy'
+import { allowedUpdates, type CreateServeBot, createPayServer, pgliteStore, postgresStore, verifyNotifySignature } from 'tma-pay/server'
 import { createTelegramSimulator, signInitData } from 'tma-pay/testing'
 import { createFakePayClient, mockMiniApp } from 'tma-pay/testing/browser'
 
@@ -36,6 +37,18 @@ export const own = createPayServer({ botToken: '1:a', products: [], store: pglit
 export const middleware = own.botMiddleware()
 export const invoice: Promise<Order> = own.sendInvoice({ chatId: 1, userId: 1, productId: 'book' })
 export const updates = allowedUpdates(['callback_query'])
+// A --bot-module's default export, also with a context of the app's own.
+export const createBot: CreateServeBot = ({ pay, botToken, apiRoot, botInfo }) => {
+  const bot = new Bot(botToken, { botInfo, client: { apiRoot } })
+  bot.use(pay.botMiddleware())
+  return bot
+}
+type AppContext = Context & { locale: string }
+export const createAppBot: CreateServeBot<AppContext> = async ({ pay, botToken }) => {
+  const bot = new Bot<AppContext>(botToken)
+  bot.use(pay.botMiddleware())
+  return bot
+}
 export const used = [PayButton, useOrder, useSubscription, verifyNotifySignature, createTelegramSimulator, signInitData, createFakePayClient, mockMiniApp]
 export const error = new PayError('not_found', 'No order.')
 
@@ -47,6 +60,8 @@ createPayServer({ botToken: '1:a', webhookSecret: 'secret' })
 updates.push('no_such_update')
 // @ts-expect-error: a chat invoice is for a user
 own.sendInvoice({ chatId: 1, productId: 'book' })
+// @ts-expect-error: a bot module returns a grammY Bot
+export const notABot: CreateServeBot = () => ({ token: '1:a' })
 // @ts-expect-error: not an error code
 new PayError('no_such_code', 'x')
 // @ts-expect-error: an order id is a string

@@ -18,9 +18,11 @@ export const serveHelp = `Usage: tma-pay serve --products FILE.json [flags]
 
 Runs the pay server: the HTTP API under the base path, Telegram's webhook (or long polling with
 --polling), and signed notifications of paid and refunded orders to your backend. Updates that are not
-tma-pay's (your bot's /start, its own invoices) go to --forward-url, your bot's own webhook, which
-answers Telegram for them. Without a bot token it starts the Telegram simulator beside itself and prints
-commands to try a whole payment. \`tma-pay doctor\` with the same flags checks the setup.
+tma-pay's (your bot's /start, its own invoices) go to your bot: --bot-module runs it in this process
+(a module whose default export returns your grammY Bot, with pay.botMiddleware() first), or
+--forward-url posts them to its own webhook, which answers Telegram for them. Without a bot token it
+starts the Telegram simulator beside itself and prints commands to try a whole payment.
+\`tma-pay doctor\` with the same flags checks the setup.
 
 Flags (each may come from the environment variable beside it; a flag wins):
 ${flagHelp(serveFlags)}
@@ -30,4 +32,9 @@ Notifications: POST { id, type: "order.paid" | "order.refunded", order } with
 X-Tma-Pay-Signature: sha256=<hex HMAC-SHA256 of the body under the notify secret>, retried until a 2xx.
 Chat invoices: POST <base path>/admin/invoices { chatId, userId, productId, quantity?, metadata? } with
 Authorization: Bearer <admin key> and an Idempotency-Key sends an order's invoice message (sendInvoice).
-Exit codes: 2 for bad flags, products file or store spec; 1 when starting fails, or Telegram ends polling.`
+Bot module: export default function ({ pay, botToken, apiRoot, botInfo }) {
+  const bot = new Bot(botToken, { botInfo, client: { apiRoot } }); bot.use(pay.botMiddleware()); ...; return bot }
+Serve runs it: do not start it or set its webhook. After your handlers come tma-pay's fallbacks: a
+pre-checkout neither tma-pay nor your bot answered is refused at once, a payment nobody took is recorded.
+Exit codes: 2 for bad flags, products file, store spec or bot module; 1 when starting fails (or the bot
+module's function throws), or Telegram ends polling.`

@@ -25,6 +25,7 @@ import { webhookRoutes } from './routes/webhook'
 import { pgliteStore } from './store/pglite'
 import { createStoreGate, describeError, isStoreConnectionError, storeUnavailable } from './store-gate'
 import { createSubscriptions } from './subscriptions'
+import { type AdoptedBot, type AppBot, adoptAppBot } from './telegram/app-bot'
 import { createWebhookBot, type Polling, startPolling } from './telegram/bot'
 import { createForwarder } from './telegram/forward'
 import { createPayHandlers, createSoleConsumerHandlers } from './telegram/handlers'
@@ -32,6 +33,17 @@ import { allowedUpdates, DEFAULT_UPDATE_TYPES } from './telegram/update-types'
 
 /** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
 export function createPayServer(serverOptions: PayServerOptions): PayServer {
+  return buildPayServer(serverOptions).server
+}
+
+/**
+ * createPayServer, and (for `tma-pay serve --bot-module`) `useAppBot(bot)`: the app's own grammY bot takes the
+ * updates of the webhook route and of startPolling() in place of the built-in bot. Call it before either runs.
+ */
+export function buildPayServer(serverOptions: PayServerOptions): {
+  server: PayServer
+  useAppBot(bot: AppBot): void
+} {
   const options = resolveOptions(serverOptions)
   const { logger } = options
   // Checked first: a bad option throws before the default store opens (and locks its directory).
@@ -121,6 +133,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     sendInvoice,
   }
   const webhookBot = createWebhookBot(botOptions)
+  let appBot: AdoptedBot | undefined
   let botReady: Promise<void> | undefined
   const initBot = () => {
     botReady ??= webhookBot.bot.init().catch((error) => {
@@ -186,6 +199,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
         webhookSecret: options.webhookSecret,
         metrics,
         handle: async (update) => {
+          if (appBot) return appBot.handle(update)
           await initBot()
           return webhookBot.handle(update)
         },
@@ -228,7 +242,7 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
   reconcileTimer?.unref?.()
   if (options.reconcile !== false) reconcileInBackground()
 
-  return {
+  const server: PayServer = {
     fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
     app,
     store,
@@ -243,8 +257,10 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
       pollingStarts = true
       const polling = await startPolling({
         ...botOptions,
+        ...(appBot ? { appBot } : {}),
         allowedUpdates:
-          pollingOptions.allowedUpdates ?? allowedUpdates(botOptions.forward ? DEFAULT_UPDATE_TYPES : []),
+          pollingOptions.allowedUpdates ??
+          allowedUpdates(botOptions.forward || appBot ? DEFAULT_UPDATE_TYPES : []),
       }).finally(() => {
         pollingStarts = false
       })
@@ -272,6 +288,18 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
       await fulfillment.stop()
       await storeGate.settled()
       await store.close()
+    },
+  }
+  return {
+    server,
+    useAppBot(bot) {
+      if (botOptions.forward)
+        throw new TypeError(
+          'useAppBot: the app’s own bot takes every update, so there is nothing to forward.',
+        )
+      if (appBot || pollings.size > 0 || pollingStarts)
+        throw new Error('useAppBot: call it once, before the server polls or takes webhook calls.')
+      appBot = adoptAppBot(bot, botOptions)
     },
   }
 }

@@ -27,6 +27,7 @@ export { redactUrl } from './redact'
 export { pgliteStore } from './store/pglite'
 export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'
+export type { CreateServeBot, ServeBotOptions } from './telegram/app-bot'
 export type { Polling, PollingOptions } from './telegram/bot'
 export type { ForwardUpdatesOptions } from './telegram/forward'
 export {

@@ -1,6 +1,6 @@
 // @vitest-environment node
-// The demo shop end to end, as `npm start` serves it: scripts/start.mjs (tma-pay serve on PGlite, the Telegram
-// simulator, the shop's own bot, the shop's Vite dev server), driven in real Chromium by a person's clicks on the
+// The demo shop end to end, as `npm start` serves it: scripts/start.mjs (tma-pay serve on PGlite with the shop's
+// own bot in it, the Telegram simulator, the shop's Vite dev server), driven in real Chromium by a person's clicks on the
 // invoice sheet, and by the simulator's control API for the user's chat with the shop's bot.
 //
 //   npx vitest run test/e2e/shop.test.ts
@@ -558,7 +558,7 @@ describe('the demo shop (npm start) in Chromium', () => {
             }>
           }
         ).data
-      // tma-pay serve forwards the user's messages to the shop's own bot, which answers through the Bot API.
+      // tma-pay serve hands the user's messages to the shop's own bot (--bot-module), which answers through the Bot API.
       await control('/sim/messages', { userId, text: '/start' })
       await expect
         .poll(async () => (await chat()).at(-1)?.reply_markup, { timeout: 10_000 })

@@ -131,6 +131,17 @@ export function api(apiUrl: string, initData: string) {
       expect(response.status).toBe(200)
       return (await response.json()) as Order
     },
+    /** GET /orders: the user's orders, newest first. */
+    async orders() {
+      const response = await fetch(`${apiUrl}/orders`, { headers })
+      expect(response.status).toBe(200)
+      return ((await response.json()) as { data: Order[] }).data
+    },
+    async timeline(id: string) {
+      const response = await fetch(`${apiUrl}/orders/${id}/timeline`, { headers })
+      expect(response.status).toBe(200)
+      return ((await response.json()) as { events: Array<{ status: string; detail?: unknown }> }).events
+    },
   }
 }
 

@@ -13,6 +13,8 @@ export interface BannerInput {
   polling?: { removedWebhook?: string | undefined }
   /** Where updates tma-pay does not consume go. */
   forwardUrl?: string
+  /** The app's own bot's module, run in this process (--bot-module). */
+  botModule?: string
   /** What setWebhook or getUpdates asked for. */
   allowedUpdates?: readonly string[]
   notifyUrl?: string
@@ -54,6 +56,10 @@ export function banner(input: BannerInput): string {
   if (input.forwardUrl)
     lines.push(
       `  forward:  ${redactUrl(input.forwardUrl)} (every update tma-pay does not consume, with X-Telegram-Bot-Api-Secret-Token)`,
+    )
+  if (input.botModule)
+    lines.push(
+      `  bot:      ${input.botModule} (your bot, in this process: every update, tma-pay's middleware in it)`,
     )
   if (input.notifyUrl) lines.push(`  notify:   ${redactUrl(input.notifyUrl)} (signed: X-Tma-Pay-Signature)`)
   if (input.botApiRoot) lines.push(`  bot api:  ${redactUrl(input.botApiRoot)}`)

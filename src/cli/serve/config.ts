@@ -1,3 +1,6 @@
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Product } from '../../core'
 import { MIN_ADMIN_KEY_LENGTH } from '../../server/admin-auth'
 import { originProblem } from '../../server/cors'
@@ -29,7 +32,9 @@ export interface ServeFlags {
   polling: boolean
   /** Where updates tma-pay does not consume go. */
   forward?: { url: string; secret: string }
-  /** What setWebhook and getUpdates ask for: tma-pay's types, and the forward URL's. */
+  /** The app's own bot, run in serve's process: the module's file URL, and the name it was given by. */
+  botModule?: { url: string; name: string }
+  /** What setWebhook and getUpdates ask for: tma-pay's types, and those of the app's bot (forward URL or module). */
   allowedUpdates: UpdateType[]
   notify?: { url: string; secret: string }
   adminKey?: string
@@ -125,6 +130,11 @@ export function parseServeFlags(
     throw new UsageError(
       '--forward-secret must be 1-256 characters of A-Z a-z 0-9 _ - (what Telegram allows as a secret token).',
     )
+  const botModule = parseBotModule(get('bot-module'))
+  if (botModule && forward)
+    throw new UsageError(
+      '--bot-module runs your bot inside tma-pay serve and gives it every update tma-pay does not consume, which --forward-url would post elsewhere: give one of them.',
+    )
   const basePath = (get('base-path') ?? '/api/pay').replace(/\/+$/, '')
   if (basePath && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(basePath)) {
     throw new UsageError(
@@ -161,7 +171,8 @@ export function parseServeFlags(
     ...(publicUrl ? { publicUrl: withoutTrailingSlash(parseHttpUrl('public-url', publicUrl)) } : {}),
     polling,
     ...(forward ? { forward } : {}),
-    allowedUpdates: parseAllowedUpdates(get('allowed-updates'), forward !== undefined),
+    ...(botModule ? { botModule } : {}),
+    allowedUpdates: parseAllowedUpdates(get('allowed-updates'), forward !== undefined || !!botModule),
     ...(notify ? { notify } : {}),
     ...(adminKey ? { adminKey } : {}),
     corsOrigins,
@@ -186,15 +197,32 @@ function urlWithSecret(get: (name: string) => string | undefined, name: string, 
   return url && secret ? { url: parseHttpUrl(`${name}-url`, url), secret } : undefined
 }
 
-/**
- * allowed_updates: tma-pay's own types, plus the forward URL's (`--allowed-updates`, default Telegram's default
- * set). Without a forward URL nothing else would reach anyone, so other types are not asked for.
- */
-function parseAllowedUpdates(text: string | undefined, forwarding: boolean): UpdateType[] {
-  if (text === undefined) return allowedUpdates(forwarding ? DEFAULT_UPDATE_TYPES : [])
-  if (!forwarding)
+/** `--bot-module`: a path from the current directory or a file: URL, naming a file that is there. */
+function parseBotModule(text: string | undefined): { url: string; name: string } | undefined {
+  if (text === undefined) return undefined
+  let path: string
+  try {
+    path = text.startsWith('file:') ? fileURLToPath(text) : resolve(text)
+  } catch {
+    throw new UsageError(`--bot-module: ${JSON.stringify(text)} is not a file: URL; give a path instead.`)
+  }
+  if (!existsSync(path) || !statSync(path).isFile())
     throw new UsageError(
-      '--allowed-updates (TMA_PAY_ALLOWED_UPDATES) names the updates your forward URL needs: it needs --forward-url (without one tma-pay asks for message and pre_checkout_query only).',
+      `--bot-module (TMA_PAY_BOT_MODULE): there is no file ${path}; give the path of your bot's module (e.g. bot.mjs, from the current directory).`,
+    )
+  return { url: pathToFileURL(path).href, name: text }
+}
+
+/**
+ * allowed_updates: tma-pay's own types, plus those of the app's bot, behind the forward URL or the bot module
+ * (`--allowed-updates`, default Telegram's default set). Without either nothing else would reach anyone, so
+ * other types are not asked for.
+ */
+function parseAllowedUpdates(text: string | undefined, appBot: boolean): UpdateType[] {
+  if (text === undefined) return allowedUpdates(appBot ? DEFAULT_UPDATE_TYPES : [])
+  if (!appBot)
+    throw new UsageError(
+      '--allowed-updates (TMA_PAY_ALLOWED_UPDATES) names the updates your own bot needs: it needs --forward-url or --bot-module (without either tma-pay asks for message and pre_checkout_query only).',
     )
   const names = text
     .split(',')

@@ -66,10 +66,16 @@ export const serveFlags: readonly FlagSpec[] = [
     help: 'sent with forwarded updates as X-Telegram-Bot-Api-Secret-Token (required with --forward-url)',
   },
   {
+    name: 'bot-module',
+    value: 'FILE',
+    env: 'TMA_PAY_BOT_MODULE',
+    help: 'your own grammY bot, run in this process and given every update: a module (a path from the current directory, or a file: URL) whose default export makes it (see "Bot module" below); not with --forward-url',
+  },
+  {
     name: 'allowed-updates',
     value: 'LIST',
     env: 'TMA_PAY_ALLOWED_UPDATES',
-    help: "update types your forward URL's bot needs, comma-separated; tma-pay adds message and pre_checkout_query (default: Telegram's default set)",
+    help: "update types your bot needs (behind --forward-url or --bot-module), comma-separated; tma-pay adds message and pre_checkout_query (default: Telegram's default set)",
   },
   {
     name: 'public-url',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-import { createPayServer } from '../../server/app'
+import { buildPayServer } from '../../server/app'
 import { consoleLogger, jsonLogger, type Logger, redactingLogger } from '../../server/logger'
 import { createNotifier } from '../../server/notify'
 import type { PayServer } from '../../server/pay-server'
@@ -14,6 +14,7 @@ import type { TelegramSimulator } from '../../testing/simulator/index'
 import { CliError } from '../errors'
 import { selfCommand } from '../self'
 import { banner } from './banner'
+import { importBotModule } from './bot-module'
 import type { ServeConfig } from './config'
 import { telegramErrorText } from './telegram-text'
 import { localOrigin, webhookPath } from './urls'
@@ -41,6 +42,8 @@ export async function startServe(
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
   }
   try {
+    // First: a module that does not import, or exports no function, is said before anything opens or listens.
+    const makeAppBot = config.botModule && (await importBotModule(config.botModule))
     const store = config.store.open()
     let ownsStore = true
     cleanups.push(async () => {
@@ -67,7 +70,8 @@ export async function startServe(
     const botToken = sim?.botToken ?? config.botToken!
     const logger = serveLogger(config, [botToken, webhookSecret])
     const metrics = config.metrics ? await loadMetrics() : undefined
-    const pay = createPayServer({
+    const apiRoot = sim ? simUrl : config.apiRoot
+    const { server: pay, useAppBot } = buildPayServer({
       botToken,
       logger,
       ...(metrics ? { metrics } : {}),
@@ -78,11 +82,8 @@ export async function startServe(
       products: config.products,
       store,
       basePath: config.basePath,
-      ...(sim
-        ? { apiRoot: simUrl, botInfo: sim.botInfo }
-        : config.apiRoot
-          ? { apiRoot: config.apiRoot }
-          : {}),
+      ...(apiRoot ? { apiRoot } : {}),
+      ...(sim ? { botInfo: sim.botInfo } : {}),
       ...(notifier ? { onPaid: notifier.onPaid, onRefunded: notifier.onRefunded } : {}),
       // The simulator takes any token of BotFather's form, so products in USD & co. sell there too.
       ...(config.providerToken || sim
@@ -95,6 +96,8 @@ export async function startServe(
     // From here pay.close() closes the store, after its background work has stopped.
     ownsStore = false
     cleanups.push(() => pay.close())
+    // The app's own bot takes every update, on the webhook route or by polling, in place of the built-in one.
+    if (makeAppBot) useAppBot(await makeAppBot({ pay, botToken, apiRoot, botInfo: sim?.botInfo }))
 
     const server = await listen(pay, config)
     cleanups.push(() => closeServer(server))
@@ -124,6 +127,7 @@ export async function startServe(
         ...(webhookUrl ? { webhookUrl: redactUrl(webhookUrl) } : {}),
         ...(polling ? { polling: true } : {}),
         ...(metrics ? { metricsUrl: `${apiUrl}/admin/metrics` } : {}),
+        ...(config.botModule ? { botModule: config.botModule.name } : {}),
         ...(simUrl ? { simUrl } : {}),
       })
     else
@@ -136,6 +140,7 @@ export async function startServe(
           ...(webhookUrl ? { webhookUrl } : {}),
           ...(polling ? { polling: { removedWebhook: polling.removedWebhook } } : {}),
           ...(config.forward ? { forwardUrl: config.forward.url } : {}),
+          ...(config.botModule ? { botModule: config.botModule.name } : {}),
           allowedUpdates: config.allowedUpdates,
           ...(config.notify ? { notifyUrl: config.notify.url } : {}),
           ...(!sim && config.apiRoot ? { botApiRoot: config.apiRoot } : {}),

@@ -4,6 +4,7 @@ import type { Update, UserFromGetMe } from 'grammy/types'
 import { sleep } from '../../core/sleep'
 import type { Logger } from '../logger'
 import { describeError } from '../store-gate'
+import type { AdoptedBot } from './app-bot'
 import { type Forwarder, forwardPolledUpdate } from './forward'
 import type { UpdateType } from './update-types'
 
@@ -18,6 +19,8 @@ export interface PayBotOptions {
   soleConsumer: Composer<Context>
   /** Where the rest goes instead; see PayServerOptions.forwardUpdates. */
   forward?: Forwarder
+  /** The app's own bot (`tma-pay serve --bot-module`), which handles every update instead; never with `forward`. */
+  appBot?: AdoptedBot
 }
 
 const newBot = (options: PayBotOptions) =>
@@ -68,7 +71,8 @@ const POLLED_UPDATE_RETRY_DELAYS_MS = [500, 1000, 2000, 5000]
  * Long polling with grammY's bot.start(): getUpdates with `allowed_updates` and without dropping what waits.
  * bot.start() calls deleteWebhook first; the webhook it removes is reported. Each update is handled by tma-pay's
  * handlers, then forwarded or answered as by the webhook route; a failed one is tried again a few times, since
- * getUpdates has no redelivery (a Stars payment skipped after that is still found by reconciliation).
+ * getUpdates has no redelivery (a Stars payment skipped after that is still found by reconciliation). With the
+ * app's own bot, that bot handles each update instead (its whole chain, tma-pay's handlers in it), retried alike.
  */
 export async function startPolling(options: PayBotOptions & Required<PollingOptions>): Promise<Polling> {
   const { logger, forward } = options
@@ -79,12 +83,18 @@ export async function startPolling(options: PayBotOptions & Required<PollingOpti
         forwardPolledUpdate(forward, JSON.stringify(ctx.update), ctx.api, logger, stopping.signal)
     : options.soleConsumer.middleware()
   const handlers = options.handlers.middleware()
+  const { appBot } = options
+  const handle = appBot
+    ? (ctx: Context) => appBot.handle(ctx.update)
+    : (ctx: Context) =>
+        handlers(ctx, async () => {
+          await rest(ctx, async () => {})
+        })
+  if (appBot) await appBot.init()
   bot.use(async (ctx) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await handlers(ctx, async () => {
-          await rest(ctx, async () => {})
-        })
+        return void (await handle(ctx))
       } catch (error) {
         const delay = POLLED_UPDATE_RETRY_DELAYS_MS[attempt]
         if (delay === undefined || stopping.signal.aborted) throw error

@@ -19,13 +19,17 @@ const external = [
   /^grammy\//,
   /^@electric-sql\//,
   'postgres',
+  'prom-client',
 ]
 
 export default defineConfig({
   resolve: {
     alias: [
       { find: /^tma-pay$/, replacement: src('core/index.ts') },
+      { find: /^tma-pay\/live$/, replacement: src('core/live.ts') },
       { find: /^tma-pay\/react$/, replacement: src('react/index.ts') },
+      { find: /^tma-pay\/react\/locales$/, replacement: src('react/locales.ts') },
+      { find: /^tma-pay\/react\/subscriptions$/, replacement: src('react/subscriptions.ts') },
       { find: /^tma-pay\/server$/, replacement: src('server/index.ts') },
       { find: /^tma-pay\/testing$/, replacement: src('testing/index.ts') },
     ],
@@ -37,7 +41,10 @@ export default defineConfig({
     lib: {
       entry: {
         index: src('core/index.ts'),
+        live: src('core/live.ts'),
         react: src('react/index.ts'),
+        'react-locales': src('react/locales.ts'),
+        'react-subscriptions': src('react/subscriptions.ts'),
         server: src('server/index.ts'),
         testing: src('testing/index.ts'),
         'testing-browser': src('testing/browser.ts'),
@@ -47,6 +54,11 @@ export default defineConfig({
     },
     rolldownOptions: {
       external,
+      output: {
+        // The order model the server shares with the browser kit is a chunk of its own: left to itself, the
+        // bundler put order.ts in the kit's chunk, and tma-pay/server then imported zustand.
+        codeSplitting: { groups: [{ name: 'order-model', test: /src\/core\/order\.ts$/ }] },
+      },
       // src/react's files each start with 'use client' (for Next.js); the react entry's chunk keeps it at
       // its top, which is all a bundler of the app needs, so the per-module warning is noise.
       onLog(level, log, handler) {

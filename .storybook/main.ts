@@ -34,7 +34,10 @@ const config: StorybookConfig = {
       resolve: {
         alias: [
           { find: /^tma-pay$/, replacement: src('core/index.ts') },
+          { find: /^tma-pay\/live$/, replacement: src('core/live.ts') },
           { find: /^tma-pay\/react$/, replacement: src('react/index.ts') },
+          { find: /^tma-pay\/react\/locales$/, replacement: src('react/locales.ts') },
+          { find: /^tma-pay\/react\/subscriptions$/, replacement: src('react/subscriptions.ts') },
           { find: /^tma-pay\/testing$/, replacement: src('testing/browser.ts') },
         ],
       },

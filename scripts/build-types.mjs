@@ -5,18 +5,23 @@
 // (TS2834) and would see tma-pay/server untyped. `./order` becomes `./order.js`, a folder `./x/index.js`.
 //
 //   node scripts/build-types.mjs          # what `npm run build` runs after vite
+//   node scripts/build-types.mjs DIR      # into DIR instead of dist/ (a test's own build, beside vite --outDir)
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const dist = join(root, 'dist')
+const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist')
 
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-})
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+)
 
 function declarationFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -46,4 +51,6 @@ for (const file of declarationFiles(dist)) {
   })
   if (fixed !== text) writeFileSync(file, fixed)
 }
-console.log(`build-types: declarations in dist/, ${rewritten} relative specifiers given their .js extension`)
+console.log(
+  `build-types: declarations in ${dist}, ${rewritten} relative specifiers given their .js extension`,
+)

@@ -6,6 +6,8 @@
 # - postgresql: the server binaries scripts/pg-cluster.sh starts a throwaway cluster from
 # - chromium:   headless browser for the browser tests (set TMA_PAY_SKIP_CHROMIUM=1 to leave it out)
 # - fonts-noto-color-emoji: the ⭐ of Stars prices in browser screenshots
+# - bun (npm's @oven/bun-linux-x64, into .tools/): the server smoke test runs under Bun too (linux x64 only;
+#   a platform package, so not a devDependency; TMA_PAY_SKIP_BUN=1 leaves it out)
 #
 # Runs apt-get non-interactively, as root (CI is root) or through sudo.
 set -euo pipefail
@@ -43,6 +45,21 @@ want curl have_curl curl
 if [[ ${TMA_PAY_SKIP_CHROMIUM:-} != 1 ]]; then
   want chromium have_chromium chromium
   want fonts-noto-color-emoji have_emoji_font fonts-noto-color-emoji
+fi
+
+# Bun from the npm registry, not the system's: one pinned build, found by test/package-install.test.ts.
+bun_version=1.4.5
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bun_bin=$repo/.tools/node_modules/@oven/bun-linux-x64/bin/bun
+if [[ ${TMA_PAY_SKIP_BUN:-} == 1 ]]; then
+  log "bun: skipped (TMA_PAY_SKIP_BUN=1)"
+elif [[ $(uname -s)-$(uname -m) != Linux-x86_64 ]]; then
+  log "bun: no package for $(uname -s)-$(uname -m) here; put bun on PATH or set TMA_PAY_BUN"
+elif [[ -x $bun_bin && $("$bun_bin" --version 2>/dev/null) == "$bun_version" ]]; then
+  log "bun: already installed"
+else
+  log "bun: installing @oven/bun-linux-x64@$bun_version into .tools/"
+  npm install --prefix "$repo/.tools" --no-save --no-audit --no-fund --loglevel=error "@oven/bun-linux-x64@$bun_version"
 fi
 
 if [[ ${#wanted[@]} -eq 0 ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the demo shop in one command. Starts `tma-pay serve` on the embedded store (with the Telegram
-// simulator beside it, since no bot token is given), then the shop's Vite dev server, which proxies /api/pay
-// to it; prints the one URL to open. Ctrl-C (or SIGTERM) stops all of it.
+// simulator beside it, since no bot token is given), running the shop's own bot in its process
+// (--bot-module examples/shop/bot.mjs: /start, /buy), then the shop's Vite dev server, which proxies /api/pay
+// to serve; prints the one URL to open. Ctrl-C (or SIGTERM) stops all of it.
 //
 //   PORT=8080 npm start              # the shop's port (default 5173; 0 picks a free one)
 //   TMA_PAY_SHOP_STORE=pglite:/tmp/x  # where orders live (default pglite:./.tma-pay)
@@ -21,13 +22,15 @@
 // and the webhook's origin, since Vite passes /api/pay (and so /api/pay/telegram/webhook) to serve. No
 // simulator starts, and the page runs with Telegram's own SDK instead of mockMiniApp.
 //
-// Any extra arguments go to `tma-pay serve` (e.g. `npm start -- --products my-products.json`).
+// Any extra arguments go to `tma-pay serve` (e.g. `npm start -- --products my-products.json`). With your own
+// --forward-url or --bot-module (or TMA_PAY_FORWARD_URL, TMA_PAY_BOT_MODULE) the shop's bot does not run: yours does.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { createServer as createNetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const shopPort = Number(process.env.PORT ?? 5173)
+const shopHost = process.env.TMA_PAY_SHOP_HOST || '127.0.0.1'
 const extraArgs = process.argv.slice(2)
 
 /** A flag's value among the extra arguments (`--name value` or `--name=value`), else the environment's. */
@@ -51,6 +54,17 @@ const store = process.env.TMA_PAY_SHOP_STORE ?? 'pglite:./.tma-pay'
 // by itself, nor any bundle.
 const givenAdminKey = flagOrEnv('admin-key', 'TMA_PAY_ADMIN_KEY')
 const adminKey = givenAdminKey ?? (realTelegram ? undefined : randomBytes(32).toString('hex'))
+// The shop's port is settled before serve starts, since the shop's bot in serve's process needs the shop's URL
+// for its /start button (TMA_PAY_SHOP_URL). PORT=0: a free port, held until Vite listens on it.
+const portHold = await holdPort(Number(process.env.PORT ?? 5173))
+const shopPort = portHold.port
+const localShopUrl = `http://127.0.0.1:${shopPort}/`
+// Telegram opens Mini Apps over HTTPS only: with a public URL, that is the shop's.
+const shopUrl = publicUrl ? `${publicUrl}/` : localShopUrl
+// The shop's own bot (examples/shop/bot.mjs) runs inside serve, unless the user brings a bot of their own.
+const shopBot =
+  flagOrEnv('forward-url', 'TMA_PAY_FORWARD_URL') === undefined &&
+  flagOrEnv('bot-module', 'TMA_PAY_BOT_MODULE') === undefined
 const serveArgs = [
   'bin/tma-pay.mjs',
   'serve',
@@ -65,6 +79,7 @@ const serveArgs = [
   '0',
   // A key among the extra arguments is passed with them; one from the environment serve reads itself.
   ...(adminKey && givenAdminKey === undefined ? ['--admin-key', adminKey] : []),
+  ...(shopBot ? ['--bot-module', 'examples/shop/bot.mjs'] : []),
   ...extraArgs,
 ]
 
@@ -77,7 +92,7 @@ const { PORT: _shopPort, ...serveEnv } = process.env
 const server = spawn(process.execPath, serveArgs, {
   cwd: root,
   // The shop runs from src/ (its Vite aliases), so the server does too: a stale dist/ would not match it.
-  env: { TMA_PAY_CLI_FROM_SOURCE: '1', ...serveEnv },
+  env: { TMA_PAY_CLI_FROM_SOURCE: '1', ...serveEnv, TMA_PAY_SHOP_URL: shopUrl },
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 
@@ -85,6 +100,7 @@ async function stop(code) {
   if (stopping) return
   stopping = true
   await vite?.close().catch(() => {})
+  await portHold.release()
   if (server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((resolve) => server.once('exit', resolve))
     server.kill('SIGTERM')
@@ -143,22 +159,55 @@ try {
     configFile: fileURLToPath(new URL('../examples/shop/vite.config.ts', import.meta.url)),
     server: {
       port: shopPort,
-      strictPort: shopPort !== 0,
+      strictPort: true,
       ...(process.env.TMA_PAY_SHOP_NO_WATCH === '1' ? { watch: null, hmr: false } : {}),
     },
   })
+  await portHold.release()
   await vite.listen()
-  const address = vite.httpServer.address()
-  const shopUrl = `http://127.0.0.1:${address.port}/`
   log(`pay server ${apiUrl}, ${simUrl ? `Telegram simulator ${simUrl}` : 'real Telegram (no simulator)'}`)
-  console.log(
-    realTelegram
-      ? realTelegramSteps(shopUrl, address.port)
-      : `\n  tma-pay demo shop: ${shopUrl}\n\n  Open it, buy something, and pay in the invoice sheet. The shop owner's page (orders of every user,\n  refunds): ${shopUrl}#/admin. Stop with Ctrl-C.\n`,
-  )
+  console.log(realTelegram ? realTelegramSteps(localShopUrl, shopPort) : simulatorSteps(localShopUrl, simUrl))
 } catch (error) {
   log(error instanceof Error ? error.message : String(error))
   await stop(1)
+}
+
+/** `port`, or with 0 a free one, on the shop's host; held by a listener (so no one else takes it) until release(). */
+async function holdPort(port) {
+  if (port !== 0) return { port, release: async () => {} }
+  const holder = createNetServer()
+  await new Promise((resolve, reject) => {
+    holder.once('error', reject)
+    holder.listen(0, shopHost, resolve)
+  })
+  let released
+  return {
+    port: holder.address().port,
+    release: () => (released ??= new Promise((resolve) => holder.close(() => resolve()))),
+  }
+}
+
+/** What to try on the simulator: the page, the owner's page, and the shop's bot as user 1001 (the page's user). */
+function simulatorSteps(url, simUrl) {
+  const post = (path, body) =>
+    `curl -s -X POST ${simUrl}${path} -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'`
+  return [
+    '',
+    `  tma-pay demo shop: ${url}`,
+    '',
+    "  Open it, buy something, and pay in the invoice sheet. The shop owner's page (orders of every user,",
+    `  refunds): ${url}#/admin.`,
+    ...(shopBot
+      ? [
+          "  The shop's bot (examples/shop/bot.mjs, inside tma-pay serve) answers /start and /buy. Write to it as",
+          "  user 1001, the page's user, and pay the chat invoice; it shows in the order history like the others:",
+          `    ${post('/sim/messages', { userId: 1001, text: '/buy' })}`,
+          `    ${post('/sim/chat-invoices/pay', { chatId: 1001 })}`,
+        ]
+      : []),
+    '  Stop with Ctrl-C.',
+    '',
+  ].join('\n')
 }
 
 /** What to do next with a real bot: the shop has to be reachable over HTTPS and be the bot's Mini App. */
@@ -179,6 +228,12 @@ function realTelegramSteps(shopUrl, port) {
       `     ${publicUrl}/`,
       `  3. Telegram posts payments to ${publicUrl}/api/pay/telegram/webhook (set at start), through this`,
       '     server to tma-pay serve.',
+      ...(shopBot
+        ? [
+            "  4. Write /start to the bot: the shop's bot (examples/shop/bot.mjs, run by tma-pay serve) answers with",
+            '     a button that opens the shop; /buy sends a chat invoice.',
+          ]
+        : []),
     )
   } else {
     lines.push(

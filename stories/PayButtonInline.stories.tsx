@@ -50,3 +50,7 @@ export const Failed: Story = states.Failed
 export const FailedDark = dark(Failed)
 export const Expired: Story = states.Expired
 export const ExpiredDark = dark(Expired)
+export const Owned: Story = states.Owned
+export const OwnedDark = dark(Owned)
+export const Extend: Story = states.Extend
+export const ExtendDark = dark(Extend)

@@ -3,14 +3,8 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { type CSSProperties, type ReactNode, useEffect, useState, useSyncExternalStore } from 'react'
 import { type Checkout, createCheckout, type PayClient, PayError } from 'tma-pay'
-import {
-  type MainButtonAdapter,
-  type MainButtonParams,
-  type PayLabels,
-  PayProvider,
-  ruLabels,
-  zhLabels,
-} from 'tma-pay/react'
+import { type MainButtonAdapter, type MainButtonParams, type PayLabels, PayProvider } from 'tma-pay/react'
+import { ruLabels, zhLabels } from 'tma-pay/react/locales'
 import { createFakePayClient, type FakePayClient, type FakePayClientOptions } from 'tma-pay/testing'
 
 /** Storage kept in memory, so a story never sees another story's pending payment (localStorage is shared). */

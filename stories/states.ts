@@ -71,6 +71,8 @@ type StateName =
   | 'Cancelled'
   | 'Failed'
   | 'Expired'
+  | 'Owned'
+  | 'Extend'
 
 /**
  * Every PayButton state, the same for both variants: only how Pay is tapped and where the state shows
@@ -133,6 +135,38 @@ export function stateStories<Story>(variant: Variant): Record<StateName, Story> 
     loaders: [fakeLoader({ scenario: 'expired' })],
     play: payUntilSettled(variant, 'expired', 'Payment expired'),
   }
-  const stories = { Idle, Creating, AwaitingPayment, Confirming, Paid, Cancelled, Failed, Expired }
+  /** The user owns the Magic Book (a non-consumable) already: the button says so and does not pay. */
+  const Owned: PayButtonStory = {
+    loaders: [fakeLoader({ scenario: 'paid', owned: ['magic-book'] })],
+    play: async ({ canvasElement, args }: PlayContext) => {
+      const button = await findPayButton(canvasElement, variant, 'Owned')
+      if (variant === 'inline') await expect(button).toBeDisabled()
+      await userEvent.click(button)
+      await expect(args.onSettled).not.toHaveBeenCalled()
+    },
+  }
+
+  /** The user's Day pass still runs: the button offers another day, and pays for it. */
+  const Extend: PayButtonStory = {
+    args: { productId: 'day-pass' },
+    loaders: [fakeLoader({ scenario: 'paid', owned: ['day-pass'] })],
+    play: async ({ canvasElement, args }: PlayContext) => {
+      await userEvent.click(await findPayButton(canvasElement, variant, 'Extend ⭐ 10'))
+      await expectAnnounced(canvasElement, 'Paid')
+      await expect(args.onPaid).toHaveBeenCalledOnce()
+    },
+  }
+  const stories = {
+    Idle,
+    Creating,
+    AwaitingPayment,
+    Confirming,
+    Paid,
+    Cancelled,
+    Failed,
+    Expired,
+    Owned,
+    Extend,
+  }
   return stories as Record<StateName, unknown> as Record<StateName, Story>
 }

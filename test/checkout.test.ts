@@ -3,10 +3,10 @@ import {
   createCheckout,
   createPayClient,
   type InvoiceOutcome,
-  liveOrderStream,
   type PaymentState,
   type TelegramBridge,
 } from 'tma-pay'
+import { liveOrderStream } from 'tma-pay/live'
 import type { TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

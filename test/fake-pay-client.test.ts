@@ -319,4 +319,58 @@ describe('createFakePayClient', () => {
       code: 'invoice_unavailable',
     })
   })
+
+  it('sells a non-consumable once, as the server does, and lists what the user owns', async () => {
+    const { fake, checkout } = setup('paid')
+    expect(await checkout.listEntitlements()).toEqual([])
+    const book = await checkout.pay('magic-book')
+    expect(book.status).toBe('paid')
+    expect(await checkout.listEntitlements()).toEqual([
+      expect.objectContaining({
+        productId: 'magic-book',
+        kind: 'non-consumable',
+        active: true,
+        orderId: book.order!.id,
+      }),
+    ])
+    await expect(fake.createOrder({ productId: 'magic-book' })).rejects.toMatchObject({
+      code: 'already_owned',
+      status: 409,
+      details: { productId: 'magic-book', orderId: book.order!.id },
+    })
+    // A consumable sells again and again.
+    expect((await checkout.pay('crystal-pack')).status).toBe('paid')
+    expect((await checkout.pay('crystal-pack')).status).toBe('paid')
+  })
+
+  it('gives the open order of a non-consumable back instead of a second one', async () => {
+    const fake = createFakePayClient({ delayMs: 0 })
+    const first = await fake.createOrder({ productId: 'dragon-skin' })
+    expect((await fake.createOrder({ productId: 'dragon-skin' })).id).toBe(first.id)
+  })
+
+  it('extends a pass bought while it runs, and starts owners off with what `owned` grants', async () => {
+    const { checkout } = setup('paid')
+    await checkout.pay('day-pass')
+    const [once] = await checkout.listEntitlements()
+    await checkout.pay('day-pass')
+    const [twice] = await checkout.listEntitlements()
+    expect(twice).toMatchObject({
+      productId: 'day-pass',
+      kind: 'pass',
+      active: true,
+      grantedAt: once!.grantedAt,
+    })
+    expect(Date.parse(twice!.expiresAt!) - Date.parse(once!.expiresAt!)).toBe(86_400_000)
+
+    const owner = createFakePayClient({ delayMs: 0, owned: ['magic-book', 'day-pass'] })
+    const owned = await owner.listEntitlements()
+    expect(owned.map((entitlement) => [entitlement.productId, entitlement.active])).toEqual([
+      ['magic-book', true],
+      ['day-pass', true],
+    ])
+    await expect(owner.createOrder({ productId: 'magic-book' })).rejects.toMatchObject({
+      code: 'already_owned',
+    })
+  })
 })

@@ -2,7 +2,8 @@
 // client's watchOrder, and across two `tma-pay serve` processes sharing one PostgreSQL.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { createPayClient, liveOrderStream, type Order, type OrderStatus, type PayError } from 'tma-pay'
+import { createPayClient, type Order, type OrderStatus, type PayError } from 'tma-pay'
+import { liveOrderStream } from 'tma-pay/live'
 import { pgliteStore } from 'tma-pay/server'
 import type { TelegramSimulator } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'

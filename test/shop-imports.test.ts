@@ -6,9 +6,9 @@ import { expect, it } from 'vitest'
 
 const shopSrc = fileURLToPath(new URL('../examples/shop/src', import.meta.url))
 const allowed =
-  /^(tma-pay(\/react|\/testing\/browser)?|react|react-dom\/client|@tanstack\/react-query|@tma\.js\/sdk|\.\/[\w-]+(\.css)?)$/
+  /^(tma-pay(\/live|\/react|\/react\/locales|\/react\/subscriptions|\/testing\/browser)?|react|react-dom\/client|@tanstack\/react-query|@tma\.js\/sdk|\.\/[\w-]+(\.css)?)$/
 
-it('imports only tma-pay, tma-pay/react, tma-pay/testing/browser, its peers and its own files', () => {
+it('imports only tma-pay, tma-pay/react (its locales and subscriptions), tma-pay/testing/browser, its peers and its own files', () => {
   const files = readdirSync(shopSrc).filter((name) => /\.tsx?$/.test(name))
   expect(files.length).toBeGreaterThan(5)
   const specifiers = files.flatMap((name) =>

@@ -2,7 +2,8 @@
 // the test controls) sends orders whose metadata hold every code point JSON can carry, in the forms the SSE
 // spec allows (CR, LF and CRLF line ends, comments, `retry:` lines, fields in any order, data split over
 // lines, events that are not orders), cut into chunks at awkward places and broken off mid-way.
-import { createPayClient, liveOrderStream, type Order } from 'tma-pay'
+import { createPayClient, type Order } from 'tma-pay'
+import { liveOrderStream } from 'tma-pay/live'
 import { describe, expect, it } from 'vitest'
 
 type Ending = '\n' | '\r\n' | '\r'

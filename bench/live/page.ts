@@ -1,7 +1,8 @@
 // The browser side of the live bench, bundled by esbuild into the page the bench serves. It watches an order
 // the way a Mini App does, through tma-pay's own client, and says when it first saw the order paid, on the
 // page's clock (performance.timeOrigin + performance.now(), sub-ms; the bench maps it onto its own clock).
-import { createPayClient, isSettled, liveOrderStream, type Order } from '../../src/core/index'
+import { createPayClient, isSettled, type Order } from '../../src/core/index'
+import { liveOrderStream } from '../../src/core/live'
 
 export type WatchMode = 'live' | 'poll'
 

@@ -55,7 +55,10 @@ export default defineConfig({
     // `npm run build` (as .storybook/main.ts does). `tma-pay/testing` is its browser half in a page.
     alias: [
       { find: /^tma-pay$/, replacement: src('core/index.ts') },
+      { find: /^tma-pay\/live$/, replacement: src('core/live.ts') },
       { find: /^tma-pay\/react$/, replacement: src('react/index.ts') },
+      { find: /^tma-pay\/react\/locales$/, replacement: src('react/locales.ts') },
+      { find: /^tma-pay\/react\/subscriptions$/, replacement: src('react/subscriptions.ts') },
       { find: /^tma-pay\/testing(\/browser)?$/, replacement: src('testing/browser.ts') },
     ],
     dedupe: ['react', 'react-dom', '@tanstack/react-query', 'zustand', '@tma.js/sdk'],

@@ -10,6 +10,8 @@ export interface FlagSpec {
   help: string
   /** Given more than once, each value counts (in `lists`, not `values`); see `flagListOrEnv`. */
   multiple?: boolean
+  /** A switch without a value (`--polling`); see `switchOrEnv`. */
+  boolean?: boolean
 }
 
 /**
@@ -24,7 +26,9 @@ export function parseFlags(
 ) {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } }
   for (const flag of flags)
-    options[flag.name] = { type: 'string', ...(flag.multiple ? { multiple: true } : {}) }
+    options[flag.name] = flag.boolean
+      ? { type: 'boolean' }
+      : { type: 'string', ...(flag.multiple ? { multiple: true } : {}) }
   try {
     const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals })
     const values = { ...parsed.values } as Record<string, unknown>
@@ -55,6 +59,19 @@ export function flagOrEnv(
   const given = values[flag.name]
   if (typeof given === 'string') return given
   return (flag.env && env[flag.env]) || undefined
+}
+
+/** A switch given on the command line, else its environment variable: 1, true or yes (0, false, no or empty: off). */
+export function switchOrEnv(
+  values: Record<string, unknown>,
+  flag: FlagSpec,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  if (values[flag.name] === true) return true
+  const text = (flag.env && env[flag.env]?.trim().toLowerCase()) || ''
+  if (['1', 'true', 'yes'].includes(text)) return true
+  if (['', '0', 'false', 'no'].includes(text)) return false
+  throw new UsageError(`${flag.env} must be 1 or 0 (true or false), not ${JSON.stringify(env[flag.env!])}.`)
 }
 
 /**
@@ -109,7 +126,7 @@ export function parseHttpUrl(name: string, text: string): string {
 
 /** Help lines for flags: the flag, its environment variable, and what it does. */
 export function flagHelp(flags: readonly FlagSpec[]): string {
-  const left = flags.map((flag) => `  --${flag.name} ${flag.value}`)
+  const left = flags.map((flag) => `  --${flag.name} ${flag.value}`.trimEnd())
   const envs = flags.map((flag) => flag.env ?? '')
   const leftWidth = Math.max(...left.map((text) => text.length)) + 2
   const envWidth = Math.max(...envs.map((text) => text.length)) + 2

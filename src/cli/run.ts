@@ -1,10 +1,11 @@
 import { CliError, UsageError } from './errors'
 import { mainHelp, serveHelp } from './help'
-import { runInitData } from './init-data'
-import { runPay } from './pay'
 import { packageVersion } from './self'
-import { startServe } from './serve'
-import { resolveServeConfig } from './serve-config'
+import { resolveServeConfig } from './serve/config'
+import { runDoctor } from './serve/doctor'
+import { startServe } from './serve/start'
+import { runInitData } from './sim/init-data'
+import { runPay } from './sim/pay'
 
 export interface CliIo {
   out(text: string): void
@@ -37,6 +38,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return 0
       case 'serve':
         return await serve(rest, io)
+      case 'doctor':
+        return await runDoctor(rest, io.env, io.out)
       case 'init-data':
         await runInitData(rest, io.env, io.out)
         return 0
@@ -79,8 +82,15 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     process.on('SIGTERM', onSignal)
   })
   const running = await startServe(config, io.out)
-  const signal = await stopped
-  io.out(`tma-pay: ${signal}, shutting down`)
+  const ended = await Promise.race([stopped, running.failure.then((message) => ({ message }))])
+  if (typeof ended === 'object') {
+    if (running.jsonLog) running.jsonLog('error', ended.message)
+    else io.err(`tma-pay: ${ended.message}`)
+    await running.close()
+    return 1
+  }
+  if (running.jsonLog) running.jsonLog('info', `${ended}, shutting down`)
+  else io.out(`tma-pay: ${ended}, shutting down`)
   await running.close()
   return 0
 }

@@ -104,8 +104,7 @@ function ordersPath(params: ListOrdersParams): string {
   const query = new URLSearchParams()
   for (const [name, value] of Object.entries(params))
     if (value !== undefined) query.set(name.replace(/[A-Z]/g, '_$&').toLowerCase(), value)
-  const text = `${query}`
-  return text ? `/orders?${text}` : '/orders'
+  return `/orders?${query}`
 }
 
 /** Creates the typed client of the pay server's HTTP API. */
@@ -154,7 +153,7 @@ export function createPayClient(options: PayClientOptions): PayClient {
             const timedOut = deadline.aborted
             throw new PayError(
               timedOut ? 'timeout' : 'network_error',
-              `${timedOut ? `No answer in ${timeoutMs} ms from` : 'Could not reach'} the pay server at ${baseUrl}: check the network and baseUrl.`,
+              `${timedOut ? 'No answer from' : 'Could not reach'} the pay server at ${baseUrl}: check the network and baseUrl.`,
               { cause },
             )
           })

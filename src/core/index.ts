@@ -2,9 +2,13 @@ export {
   type Checkout,
   type CheckoutOptions,
   createCheckout,
+  createPaymentFlow,
   type PayInput,
   type PaymentController,
+  type PaymentFlow,
   type PaymentListener,
+  type PaymentSteps,
+  withVanillaCalls,
 } from './checkout'
 export {
   type CreateOrderOptions,
@@ -17,7 +21,6 @@ export {
   type WatchOrderOptions,
 } from './client'
 export { isPayError, PayError, type PayErrorBody, type PayErrorCode, payErrorFromBody } from './errors'
-export { liveOrderStream } from './live-order-stream'
 export type {
   ClientInvoiceStatus,
   CreateOrderInput,
@@ -44,6 +47,7 @@ export {
   type PendingPaymentStore,
   type PendingPaymentStoreOptions,
 } from './pending-payment'
+export { resumePayment } from './resume'
 export { isSettled } from './status'
 export { type InvoiceOutcome, sdkTelegramBridge, type TelegramBridge } from './telegram-bridge'
 export type { OrderEventKind } from './transitions'

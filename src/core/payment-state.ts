@@ -1,5 +1,6 @@
 import type { PayError } from './errors'
-import type { Order } from './order'
+import type { Order, OrderStatus } from './order'
+import { isSettled } from './status'
 import type { InvoiceOutcome } from './telegram-bridge'
 
 /**
@@ -23,5 +24,6 @@ export type PaymentResult = Extract<PaymentState, { status: 'paid' | 'cancelled'
 
 /** States in which a payment is under way (a second tap is ignored). */
 export function isPaymentInFlight(state: PaymentState): boolean {
-  return state.status === 'creating' || state.status === 'awaiting_payment' || state.status === 'confirming'
+  // Neither idle nor ended (a payment ends in a settled order's status).
+  return state.status !== 'idle' && !isSettled(state.status as OrderStatus)
 }

@@ -35,9 +35,9 @@ const fields = ['orderId', 'idempotencyKey', 'invoiceUrl', 'productId', 'started
 function parsePending(value: unknown, maxAgeMs: number): PendingPayment | null {
   const stored = (value ?? {}) as Partial<Record<keyof PendingPayment, unknown>>
   // Non-empty strings only; an unreadable date makes the age NaN, which fails the check too.
-  return fields.every((field) => stored[field] && typeof stored[field] === 'string') &&
+  return fields.every((field) => typeof stored[field] === 'string' && stored[field]) &&
     Date.now() - Date.parse(stored.startedAt as string) <= maxAgeMs
-    ? (Object.fromEntries(fields.map((field) => [field, stored[field]])) as unknown as PendingPayment)
+    ? (stored as PendingPayment)
     : null
 }
 

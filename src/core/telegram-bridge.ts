@@ -1,6 +1,9 @@
 import { PayError } from './errors'
 import type { ClientInvoiceStatus } from './order'
-import { hapticFeedback, invoice } from './sdk'
+
+// @tma.js/sdk is loaded when an invoice opens, not when `tma-pay` is imported: a Node project (a server's
+// tests with a typed client) has no SDK installed. In a Mini App's bundle the SDK is already there (the app
+// calls its init()), so this costs no request.
 
 /** What `invoice_closed` said, or `unknown` when nothing came back in time (macOS sends nothing on cancel). */
 export type InvoiceOutcome = ClientInvoiceStatus | 'unknown'
@@ -13,18 +16,15 @@ export interface TelegramBridge {
   notify(type: 'success' | 'error'): void
 }
 
-const knownStatuses: readonly string[] = ['paid', 'cancelled', 'failed', 'pending']
+const knownStatuses: readonly string[] = ['paid', 'failed', 'cancelled', 'pending']
+const sdk = () => import('@tma.js/sdk')
 
 /** The bridge over @tma.js/sdk: `invoice.openUrl` with a timeout, `hapticFeedback.notificationOccurred`. */
 export const sdkTelegramBridge: TelegramBridge = {
   async openInvoice(invoiceUrl, { timeoutMs }) {
-    if (!invoice.openUrl.isAvailable())
-      throw new PayError(
-        'invoice_unavailable',
-        'Invoices open only in Telegram (or mockMiniApp()), after init() from @tma.js/sdk.',
-      )
     try {
-      const status = await invoice.openUrl(invoiceUrl, { timeout: timeoutMs })
+      // Outside Telegram, or before init(), the SDK throws here with what to do ("Use the SDK init() function").
+      const status = await (await sdk()).invoice.openUrl(invoiceUrl, { timeout: timeoutMs })
       return knownStatuses.includes(status) ? (status as ClientInvoiceStatus) : 'unknown'
     } catch (error) {
       // The invoice may still be open, or the client never told us how it closed: the server decides.
@@ -36,10 +36,10 @@ export const sdkTelegramBridge: TelegramBridge = {
       )
     }
   },
-  notify(type) {
+  async notify(type) {
     try {
-      // Unavailable (outside Telegram, an old client), it throws synchronously.
-      hapticFeedback.notificationOccurred(type)
+      // Unavailable (outside Telegram, an old client), it throws.
+      ;(await sdk()).hapticFeedback.notificationOccurred(type)
     } catch {
       // Haptics are a nicety; a client without them pays just the same.
     }

@@ -11,16 +11,7 @@ export type {
   Product,
   Subscription,
 } from '../core'
-export {
-  enLabels,
-  formatPrice,
-  labelsFor,
-  type PayLabels,
-  type PayTranslations,
-  payLabels,
-  ruLabels,
-  zhLabels,
-} from './labels'
+export { enLabels, formatPrice, labelsFor, type PayLabels, type PayTranslations } from './labels'
 export { PayButton, type PayButtonProduct, type PayButtonProps } from './pay-button'
 export { PayProvider, type PayProviderProps, useCheckout } from './pay-provider'
 export {
@@ -42,4 +33,3 @@ export {
 } from './use-entitlements'
 export { type UsePaymentOptions, type UsePaymentResult, usePayment } from './use-payment'
 export { type UsePendingPaymentResult, usePendingPayment } from './use-pending-payment'
-export { type UseSubscriptionResult, useSubscription } from './use-subscription'

@@ -13,6 +13,10 @@ export interface PayLabels {
   expired: string
   /** The button after a cancelled, failed or expired payment. */
   retry: string
+  /** The button of a non-consumable the user owns: it does not pay again. */
+  owned: string
+  /** The button of a pass that still runs; `{price}` as in `pay`, e.g. 'Extend ⭐ 10'. */
+  extend: string
 }
 
 /** English: PayButton's own labels. */
@@ -26,39 +30,9 @@ export const enLabels: PayLabels = {
   failed: 'Payment failed',
   expired: 'Payment expired',
   retry: 'Try again',
+  owned: 'Owned',
+  extend: 'Extend {price}',
 }
-
-/** Russian, for `<PayProvider translations={{ ru: ruLabels }}>`. */
-export const ruLabels: PayLabels = {
-  pay: 'Оплатить {price}',
-  creating: 'Создаём заказ…',
-  awaitingPayment: 'Ожидаем оплату…',
-  confirming: 'Проверяем оплату…',
-  paid: 'Оплачено',
-  cancelled: 'Оплата отменена',
-  failed: 'Оплата не прошла',
-  expired: 'Срок оплаты истёк',
-  retry: 'Повторить',
-}
-
-/** Chinese, for `<PayProvider translations={{ zh: zhLabels }}>`. */
-export const zhLabels: PayLabels = {
-  pay: '支付 {price}',
-  creating: '创建订单…',
-  awaitingPayment: '等待付款…',
-  confirming: '确认付款…',
-  paid: '已支付',
-  cancelled: '付款已取消',
-  failed: '付款失败',
-  expired: '付款已过期',
-  retry: '重试',
-}
-
-/**
- * Every built-in table, by language code. Importing it ships all three; pass only the ones the app needs
- * to `<PayProvider translations>`.
- */
-export const payLabels: Record<'en' | 'ru' | 'zh', PayLabels> = { en: enLabels, ru: ruLabels, zh: zhLabels }
 
 /** Labels in other languages than English, by language code: `{ ru: ruLabels }`. */
 export type PayTranslations = Record<string, Partial<PayLabels>>

@@ -7,8 +7,9 @@ import { useEffect } from './peers'
 import { useProducts } from './queries'
 import { buttonCss } from './styles'
 import { type MainButtonAdapter, sdkMainButton, useTelegramLanguage } from './telegram'
+import { useEntitlements } from './use-entitlements'
 import { useLatest } from './use-latest'
-import { usePayment } from './use-payment'
+import { ignoreAbort, usePaymentState } from './use-payment'
 
 interface PayButtonBaseProps {
   /** How many to buy; the shown price is multiplied by it. Default 1. */
@@ -41,8 +42,8 @@ interface PayButtonBaseProps {
   mainButton?: MainButtonAdapter
 }
 
-/** A product as PayButton needs it, e.g. one of `useProducts()`. */
-export type PayButtonProduct = Pick<Product, 'id' | 'amount' | 'currency'>
+/** A product as PayButton needs it, e.g. one of `useProducts()`. Its `kind` tells an owned or extendable one. */
+export type PayButtonProduct = Pick<Product, 'id' | 'amount' | 'currency' | 'kind'>
 
 export type PayButtonProps = PayButtonBaseProps &
   (
@@ -69,17 +70,29 @@ export function PayButton(props: PayButtonProps) {
   const productId = product?.id ?? props.productId!
   const catalog = useProducts({ enabled: !product })
   const priced = product ?? catalog.data?.find((item) => item.id === productId)
-  const { pay, state } = usePayment(props)
+  const [state, controller] = usePaymentState(props, '<PayButton>')
   const { status } = state
+  // What the user owns is asked only for products that can be owned: a non-consumable is not sold twice,
+  // a pass that runs is offered for extending.
+  const kind = priced?.kind
+  const active = useEntitlements({ enabled: kind === 'non-consumable' || kind === 'pass' }).data?.some(
+    (entitlement) => entitlement.productId === productId && entitlement.active,
+  )
+  const owned = active && kind === 'non-consumable'
   const busy = isPaymentInFlight(state)
-  const enabled = !busy && !disabled && status !== 'paid'
+  const enabled = !busy && !disabled && status !== 'paid' && !owned
   const price = priced ? formatPrice(priced.amount * quantity, priced.currency, language) : ''
   // A result: paid, cancelled, failed or expired. The line under the button announces it; after one that
   // did not go through, the button offers another try.
   const ended = !busy && status !== 'idle'
+  // Before paying, what the user owns decides the label; a payment's own state wins once one started.
   const key =
     status === 'idle'
-      ? 'pay'
+      ? owned
+        ? 'owned'
+        : active
+          ? 'extend'
+          : 'pay'
       : status === 'awaiting_payment'
         ? 'awaitingPayment'
         : ended && status !== 'paid'
@@ -87,12 +100,10 @@ export function PayButton(props: PayButtonProps) {
           : status
   const text = labels[key].replace('{price}', price).trim()
   const message = ended
-    ? status === 'failed'
-      ? `${labels.failed}: ${state.error.message}`
-      : labels[status as 'paid']
+    ? labels[status as 'paid'] + (status === 'failed' ? `: ${state.error.message}` : '')
     : ''
   const start = () => {
-    if (enabled) void pay({ productId, quantity, metadata: props.metadata })
+    if (enabled) void controller.pay({ productId, quantity, metadata: props.metadata }).catch(ignoreAbort)
   }
 
   // MainButton work happens in effects only: nothing touches Telegram during render or SSR.
@@ -123,7 +134,7 @@ export function PayButton(props: PayButtonProps) {
           className={`tma-pay-button ${className}`.trim()}
           disabled={!enabled}
           aria-busy={busy}
-          data-status={status}
+          data-status={status === 'idle' && owned ? 'owned' : status}
           onClick={start}
         >
           {busy && <span className="tma-pay-spinner" aria-hidden />}

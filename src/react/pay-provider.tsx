@@ -1,11 +1,11 @@
 'use client'
 import type { ReactNode } from 'react'
-import { type Checkout, createCheckout, type PayClient } from '../core'
+import { type Checkout, createPaymentFlow, type PayClient, type PaymentFlow, withVanillaCalls } from '../core'
 import type { PayLabels, PayTranslations } from './labels'
 import { createContext, QueryClientContext, useContext, useMemo, useState } from './peers'
 
 export interface PayContextValue {
-  checkout: Checkout
+  checkout: PaymentFlow
   language?: string
   labels?: Partial<PayLabels>
   translations?: PayTranslations
@@ -22,7 +22,9 @@ export function usePayContext(caller: string): PayContextValue {
 
 /** The provider's checkout, for the vanilla calls (`queryOrder`, `hasPendingPayment`...). */
 export function useCheckout(): Checkout {
-  return usePayContext('useCheckout()').checkout
+  const { checkout } = usePayContext('useCheckout()')
+  // The provider makes the flow alone (what its hooks need); the vanilla calls are added here, once.
+  return useMemo(() => ('pay' in checkout ? (checkout as Checkout) : withVanillaCalls(checkout)), [checkout])
 }
 
 interface PayProviderBaseProps {
@@ -49,10 +51,10 @@ export type PayProviderProps = PayProviderBaseProps &
          * first render, so `client={createPayClient(...)}` inline is fine (a later client is not used).
          */
         client: PayClient
-        /** A ready checkout (own storage, Telegram bridge, timeouts). Default: `createCheckout({ client })`. */
-        checkout?: Checkout
+        /** A ready checkout (own storage, Telegram bridge, timeouts). Default: `createPaymentFlow({ client })`. */
+        checkout?: PaymentFlow
       }
-    | { client?: PayClient; checkout: Checkout }
+    | { client?: PayClient; checkout: PaymentFlow }
   )
 
 /** Gives the hooks and PayButton below it their checkout. Needs a QueryClientProvider above it. */
@@ -68,7 +70,7 @@ export function PayProvider({
     throw new Error('<PayProvider> must be used inside <QueryClientProvider client={queryClient}>.')
   // One checkout for the provider's life: it owns the pending-payment store and every payment under way,
   // which a re-render with a new (inline) client object must not reset. A `checkout` prop always wins.
-  const [own] = useState(() => checkout ?? createCheckout({ client: client! }))
+  const [own] = useState(() => checkout ?? createPaymentFlow({ client: client! }))
   const made = checkout ?? own
   const value = useMemo(
     () => ({ checkout: made, labels, translations, language }),

@@ -4,6 +4,7 @@ import {
   type Order,
   type PayError,
   type PayInput,
+  type PaymentController,
   type PaymentResult,
   type PaymentState,
 } from '../core'
@@ -27,26 +28,51 @@ export interface UsePaymentResult {
    * While one is under way, returns that one: a double tap makes one order.
    */
   pay: (input: PayInput | string) => Promise<PaymentResult | undefined>
-  /** Continues the stored pending payment here, with this hook's state and callbacks; `null` when none. */
-  resume: () => Promise<PaymentResult | null | undefined>
+  /** The controller behind the hook: `resumePayment(controller, checkout)` continues a pending payment in it. */
+  controller: PaymentController
   /** Where the payment stands: a tagged union on `status`. */
   state: PaymentState
   order: Order | undefined
   error: PayError | undefined
   /** True while creating, awaiting payment or confirming. */
   isPending: boolean
-  /** Stops watching and goes back to `idle`; a pending payment stays stored for `resume`. */
+  /** Stops watching and goes back to `idle`; a pending payment stays stored for `usePendingPayment().resume()`. */
   reset: () => void
 }
 
-const ignoreAbort = (error: PayError) => {
+export const ignoreAbort = (error: PayError) => {
   if (error.code !== 'aborted') throw error
   return undefined
 }
 
 /** One payment's state and its `pay`; results come from the server's order status only. */
 export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
-  const { checkout } = usePayContext('usePayment()')
+  const [state, controller] = usePaymentState(options, 'usePayment()')
+  // Stable functions, so they can sit in effect dependencies.
+  const pay = useMemo(
+    () => (input: PayInput | string) => controller.pay(input).catch(ignoreAbort),
+    [controller],
+  )
+  return {
+    pay,
+    reset: controller.reset,
+    controller,
+    state,
+    order: 'order' in state ? state.order : undefined,
+    error: state.status === 'failed' ? state.error : undefined,
+    isPending: isPaymentInFlight(state),
+  }
+}
+
+/**
+ * A payment controller bound to React: its state, the query cache kept up with its results, the callbacks
+ * called once each, and a reset on unmount. What `usePayment` and `PayButton` stand on.
+ */
+export function usePaymentState(
+  options: UsePaymentOptions,
+  caller: string,
+): [PaymentState, PaymentController] {
+  const { checkout } = usePayContext(caller)
   const queryClient = useQueryClient()
   const callbacks = useLatest(options)
   // Made during render but inert until pay(): StrictMode's double render creates no order.
@@ -55,11 +81,14 @@ export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
 
   useEffect(() => {
     const off = controller.subscribe((next) => {
-      if (next.status === 'idle' || isPaymentInFlight(next)) return
+      const settled = next.status !== 'idle' && !isPaymentInFlight(next)
+      // A new order (its invoice open now) and every result change the lists: they refetch.
+      if (settled || next.status === 'awaiting_payment')
+        queryClient.invalidateQueries({ queryKey: payKeys.lists() })
+      if (!settled) return
       const result = next as PaymentResult
       const { onPaid, onError, onSettled } = callbacks.current
-      // The order's cache gets the server's word; lists and its timeline refetch.
-      queryClient.invalidateQueries({ queryKey: payKeys.lists() })
+      // The order's cache gets the server's word; its timeline refetches.
       if (result.order) {
         queryClient.setQueryData(payKeys.order(result.order.id), result.order)
         queryClient.invalidateQueries({ queryKey: payKeys.timeline(result.order.id) })
@@ -74,21 +103,5 @@ export function usePayment(options: UsePaymentOptions = {}): UsePaymentResult {
       controller.reset()
     }
   }, [controller, queryClient, callbacks])
-
-  // Stable functions, so they can sit in effect dependencies.
-  const actions = useMemo(
-    () => ({
-      pay: (input: PayInput | string) => controller.pay(input).catch(ignoreAbort),
-      resume: () => controller.resume().catch(ignoreAbort),
-      reset: controller.reset,
-    }),
-    [controller],
-  )
-  return {
-    ...actions,
-    state,
-    order: 'order' in state ? state.order : undefined,
-    error: state.status === 'failed' ? state.error : undefined,
-    isPending: isPaymentInFlight(state),
-  }
+  return [state, controller]
 }

@@ -1,8 +1,8 @@
 'use client'
-import type { PaymentResult, PaymentState, PendingPayment } from '../core'
+import { type PaymentResult, type PaymentState, type PendingPayment, resumePayment } from '../core'
 import { usePayContext } from './pay-provider'
 import { useSyncExternalStore } from './peers'
-import { type UsePaymentOptions, usePayment } from './use-payment'
+import { ignoreAbort, type UsePaymentOptions, usePayment } from './use-payment'
 
 export interface UsePendingPaymentResult {
   /** The payment a closed or reloaded Mini App left open, or null. */
@@ -32,11 +32,11 @@ export function usePendingPayment(options?: UsePaymentOptions): UsePendingPaymen
     () => store.getState().pending,
     () => null,
   )
-  const { resume, state } = usePayment(options)
+  const { controller, state } = usePayment(options)
   return {
     pending,
     hasPending: pending !== null,
-    resume: async () => (await resume()) ?? null,
+    resume: async () => (await resumePayment(controller, checkout).catch(ignoreAbort)) ?? null,
     discard: checkout.discardPendingPayment,
     state,
   }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context, MiddlewareHandler } from 'hono'
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 import { errorResponse } from './errors'
 
 /** Wrong admin keys one client address may send within `windowMs` before it is refused for `blockMs`. */

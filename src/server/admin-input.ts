@@ -1,5 +1,5 @@
 // The shop owner's input: the admin routes' bodies, queries and path parameters, typed at the edge.
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 import { fail, isObject, storable } from './input'
 
 /** `?user_id=`: the admin view's filter on one user. */

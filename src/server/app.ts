@@ -1,8 +1,11 @@
+import { Api, type Context, type MiddlewareFn } from 'grammy'
 import { Hono } from 'hono'
-import { type Order, PayError } from '../core'
+import type { Order } from '../core'
+import { PayError } from '../core/errors'
 import { adminAuth } from './admin-auth'
 import { fastBodyLimit } from './body-limit'
 import { toCatalog } from './catalog'
+import { createChatInvoices } from './chat-invoices'
 import { corsMiddleware } from './cors'
 import { createEntitlements } from './entitlements'
 import { errorResponse } from './errors'
@@ -10,8 +13,9 @@ import { createFulfillmentWorker } from './fulfillment'
 import { createInvoiceLinkMaker } from './invoice-link'
 import { type PayServerOptions, resolveOptions } from './options'
 import { createOrderService } from './orders'
+import type { PayServer } from './pay-server'
 import { createPaymentRecorder } from './payments'
-import { createReconciler, type ReconcileResult } from './reconcile'
+import { createReconciler } from './reconcile'
 import { createRefunds } from './refunds'
 import { adminRoutes } from './routes/admin'
 import type { PayEnv, RouteServices } from './routes/context'
@@ -19,41 +23,27 @@ import { streamRoutes } from './routes/streams'
 import { userRoutes } from './routes/user'
 import { webhookRoutes } from './routes/webhook'
 import { pgliteStore } from './store/pglite'
-import type { PayStore } from './store/types'
 import { createStoreGate, describeError, isStoreConnectionError, storeUnavailable } from './store-gate'
 import { createSubscriptions } from './subscriptions'
-import { createTelegramBot } from './telegram'
-
-export interface PayServer {
-  /**
-   * The Web-standard handler: `serve({ fetch: pay.fetch })`, `app.mount('/api/pay', pay.fetch)`, Next.js
-   * route handlers... The adapter's env goes through to the app (under @hono/node-server it tells the
-   * client's address, which the admin key throttle counts by).
-   */
-  fetch: (request: Request, env?: unknown) => Promise<Response>
-  /** The Hono app, to `app.route()` it into yours. */
-  app: Hono<PayEnv>
-  store: PayStore
-  /** grammY's Bot API client, pointed at `apiRoot`. */
-  telegram: ReturnType<typeof createTelegramBot>['api']
-  /**
-   * Resolves once the store is migrated and the server can answer; rejects with the real error (a
-   * `store_unavailable` PayError whose `cause` is the database's) while it cannot. Await it in tests.
-   */
-  ready(): Promise<void>
-  /** Runs expiry and due fulfilment now (what the background interval does). */
-  runBackgroundWork(): Promise<void>
-  /**
-   * Reconciles with Telegram now (what the reconcile interval does): applies Stars payments and refunds in
-   * `getStarTransactions` whose updates never arrived. Rejects, after logging, when Telegram fails.
-   */
-  reconcile(): Promise<ReconcileResult>
-  /** Stops background work and closes the store. */
-  close(): Promise<void>
-}
+import { type AdoptedBot, type AppBot, adoptAppBot } from './telegram/app-bot'
+import { createWebhookBot, type Polling, startPolling } from './telegram/bot'
+import { createForwarder } from './telegram/forward'
+import { createPayHandlers, createSoleConsumerHandlers } from './telegram/handlers'
+import { allowedUpdates, DEFAULT_UPDATE_TYPES } from './telegram/update-types'
 
 /** The server half of tma-pay: orders, invoices and Telegram's webhook, as one fetch handler. */
 export function createPayServer(serverOptions: PayServerOptions): PayServer {
+  return buildPayServer(serverOptions).server
+}
+
+/**
+ * createPayServer, and (for `tma-pay serve --bot-module`) `useAppBot(bot)`: the app's own grammY bot takes the
+ * updates of the webhook route and of startPolling() in place of the built-in bot. Call it before either runs.
+ */
+export function buildPayServer(serverOptions: PayServerOptions): {
+  server: PayServer
+  useAppBot(bot: AppBot): void
+} {
   const options = resolveOptions(serverOptions)
   const { logger } = options
   // Checked first: a bad option throws before the default store opens (and locks its directory).
@@ -72,8 +62,9 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
         () => {},
       )
   }
-  let bot: ReturnType<typeof createTelegramBot>
-  const telegram = () => bot.api
+  // Every call tma-pay makes itself; the handlers answer pre-checkouts through the api of the bot running them.
+  const api = new Api(options.botToken, { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) })
+  const telegram = () => api
   const orders = createOrderService({
     ...options,
     store,
@@ -84,7 +75,13 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     }),
   })
   const refunds = createRefunds({ store, telegram, logger, onRefundApplied: drainFulfillment })
-  const recordPayment = createPaymentRecorder({ store, logger, onPaymentApplied: drainFulfillment })
+  const { metrics } = options
+  const recordPayment = createPaymentRecorder({
+    store,
+    logger,
+    metrics,
+    onPaymentApplied: drainFulfillment,
+  })
   const fulfillment = createFulfillmentWorker(
     store,
     {
@@ -97,9 +94,31 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     logger,
     options.fulfillment,
   )
-  bot = createTelegramBot({ ...options, store, catalog, orders, recordPayment, refunds })
+  const handlerOptions = {
+    store,
+    catalog,
+    orders,
+    recordPayment,
+    refunds,
+    logger,
+    metrics,
+    ready: () => storeGate.ready(),
+  }
+  const handlers = createPayHandlers(handlerOptions)
+  const botOptions = {
+    ...options,
+    handlers,
+    soleConsumer: createSoleConsumerHandlers(handlerOptions),
+    ...(options.forwardUpdates ? { forward: createForwarder(options.forwardUpdates, logger) } : {}),
+  }
+  const sendInvoice = createChatInvoices({
+    catalog,
+    orders,
+    telegram,
+    ...(options.providerToken ? { providerToken: options.providerToken } : {}),
+  })
   const reconciler = createReconciler(
-    { store, telegram, logger, recordPayment, refunds },
+    { store, telegram, logger, metrics, recordPayment, refunds },
     options.reconcile || {},
   )
   const services: RouteServices = {
@@ -111,15 +130,20 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
     subscriptions: createSubscriptions({ store, orders, telegram }),
     entitlements: createEntitlements({ store, catalog }),
     drainFulfillment,
+    sendInvoice,
   }
+  const webhookBot = createWebhookBot(botOptions)
+  let appBot: AdoptedBot | undefined
   let botReady: Promise<void> | undefined
   const initBot = () => {
-    botReady ??= bot.init().catch((error) => {
+    botReady ??= webhookBot.bot.init().catch((error) => {
       botReady = undefined
       throw error
     })
     return botReady
   }
+  const pollings = new Set<Polling>()
+  let pollingStarts = false
 
   const app = new Hono<PayEnv>().basePath(options.basePath)
   app.onError((error, c) => {
@@ -150,18 +174,38 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
       },
     }),
   )
+  // Before the store's gate: metrics are read most when the store is down.
+  const metricsResponse = metrics.response?.bind(metrics)
+  if (metricsResponse) app.get('/admin/metrics', requireAdmin, () => metricsResponse())
   app.use(async (_c, next) => {
     await storeGate.ready()
     await next()
   })
   const streams = streamRoutes(services, logger)
+  metrics.bind?.({
+    outboxBacklog: async () => {
+      await storeGate.ready()
+      return store.outboxBacklog()
+    },
+    openStreams: streams.openCount,
+  })
   app.route('/', userRoutes(services))
   app.route('/', streams.routes)
   app.route('/', adminRoutes(services, requireAdmin))
-  app.route(
-    '/',
-    webhookRoutes(options.webhookSecret, () => bot, initBot),
-  )
+  if (options.webhookSecret)
+    app.route(
+      '/',
+      webhookRoutes({
+        webhookSecret: options.webhookSecret,
+        metrics,
+        handle: async (update) => {
+          if (appBot) return appBot.handle(update)
+          await initBot()
+          return webhookBot.handle(update)
+        },
+        ...(botOptions.forward ? { forward: botOptions.forward } : {}),
+      }),
+    )
 
   async function runBackgroundWork() {
     await storeGate.ready()
@@ -198,18 +242,45 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
   reconcileTimer?.unref?.()
   if (options.reconcile !== false) reconcileInBackground()
 
-  return {
+  const server: PayServer = {
     fetch: (request, env) => Promise.resolve(app.fetch(request, env)),
     app,
     store,
-    get telegram() {
-      return bot.api
+    telegram: api,
+    botMiddleware: <C extends Context>() => handlers.middleware() as MiddlewareFn<C>,
+    sendInvoice: async (request) => (await sendInvoice(request)).order,
+    async startPolling(pollingOptions = {}) {
+      if (closed) throw new Error('startPolling: the pay server is closed.')
+      // Telegram takes one getUpdates consumer per bot: a second one here would end the first with a 409.
+      if (pollings.size > 0 || pollingStarts)
+        throw new Error('startPolling: this server polls already; stop() that one first.')
+      pollingStarts = true
+      const polling = await startPolling({
+        ...botOptions,
+        ...(appBot ? { appBot } : {}),
+        allowedUpdates:
+          pollingOptions.allowedUpdates ??
+          allowedUpdates(botOptions.forward || appBot ? DEFAULT_UPDATE_TYPES : []),
+      }).finally(() => {
+        pollingStarts = false
+      })
+      if (closed) {
+        await polling.stop()
+        throw new Error('startPolling: the pay server was closed while polling started.')
+      }
+      pollings.add(polling)
+      void polling.done.then(
+        () => pollings.delete(polling),
+        () => pollings.delete(polling),
+      )
+      return polling
     },
     ready: () => storeGate.ready(),
     runBackgroundWork,
     reconcile,
     async close() {
       closed = true
+      for (const polling of pollings) await polling.stop()
       if (timer) clearInterval(timer)
       await streams.close()
       if (reconcileTimer) clearInterval(reconcileTimer)
@@ -217,6 +288,18 @@ export function createPayServer(serverOptions: PayServerOptions): PayServer {
       await fulfillment.stop()
       await storeGate.settled()
       await store.close()
+    },
+  }
+  return {
+    server,
+    useAppBot(bot) {
+      if (botOptions.forward)
+        throw new TypeError(
+          'useAppBot: the app’s own bot takes every update, so there is nothing to forward.',
+        )
+      if (appBot || pollings.size > 0 || pollingStarts)
+        throw new Error('useAppBot: call it once, before the server polls or takes webhook calls.')
+      appBot = adoptAppBot(bot, botOptions)
     },
   }
 }

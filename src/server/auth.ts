@@ -1,8 +1,11 @@
 import { parse, validate } from '@tma.js/init-data-node'
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 
-/** The Telegram user behind a request, as validated init data says. */
-export interface TelegramUser {
+/**
+ * The user behind a request, as validated init data says, in init data's camelCase (`@tma.js/init-data-node`).
+ * Not `TelegramUser`: that name is the Bot API's `User` (snake_case), as the simulator of `tma-pay/testing` sends it.
+ */
+export interface InitDataUser {
   id: number
   firstName: string
   username?: string
@@ -26,7 +29,7 @@ export function authenticateInitData(
   header: string | undefined,
   botToken: string,
   maxAgeSeconds: number,
-): TelegramUser {
+): InitDataUser {
   if (!header) {
     throw new PayError('unauthorized', 'Send the Mini App init data: Authorization: tma <initDataRaw>.')
   }
@@ -61,7 +64,7 @@ export function authenticateInitData(
   const user = parsed.user
   if (!user || !Number.isSafeInteger(user.id))
     throw new PayError('unauthorized', 'The init data carries no user.')
-  const result: TelegramUser = { id: user.id, firstName: user.first_name }
+  const result: InitDataUser = { id: user.id, firstName: user.first_name }
   if (user.username) result.username = user.username
   if (user.language_code) result.languageCode = user.language_code
   return result

@@ -1,4 +1,5 @@
-import { PayError, type Product } from '../core'
+import type { Product } from '../core'
+import { PayError } from '../core/errors'
 import { orderErrors } from '../core/order-errors'
 import { kindOf, maxInvoiceAmount } from '../core/order-rules'
 

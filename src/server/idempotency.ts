@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { type Order, PayError } from '../core'
+import type { Order } from '../core'
+import { PayError } from '../core/errors'
 import { orderErrors } from '../core/order-errors'
 import { sleep } from '../core/sleep'
 import type { CreateOrderBody } from './input'

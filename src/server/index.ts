@@ -2,13 +2,15 @@
 export { ORDER_STATUSES } from '../core/order'
 export { acceptsPreCheckout, isPaidOrRefunded, nextStatus, type OrderEventKind } from '../core/transitions'
 export type { AdminAuthThrottle } from './admin-auth'
-export { createPayServer, type PayServer } from './app'
-export { authenticateInitData, type TelegramUser } from './auth'
+export { createPayServer } from './app'
+export { authenticateInitData, type InitDataUser } from './auth'
 export { type ProductCatalog, type ProductsOption, productProblems } from './catalog'
+export type { SendInvoiceRequest } from './chat-invoices'
 export type { CorsOptions, CorsOrigin } from './cors'
 export { errorResponse } from './errors'
 export type { FulfillmentContext, FulfillmentHandler, FulfillmentOptions } from './fulfillment'
-export { consoleLogger, type Logger } from './logger'
+export { consoleLogger, jsonLogger, type Logger, redactingLogger } from './logger'
+export type { PayMetrics, PayMetricsSource, PaymentOutcome } from './metrics'
 export {
   createNotifier,
   NOTIFY_SIGNATURE_HEADER,
@@ -18,8 +20,20 @@ export {
   verifyNotifySignature,
 } from './notify'
 export type { PayServerOptions } from './options'
+export type { PayServer } from './pay-server'
+export { type PrometheusMetrics, type PrometheusMetricsOptions, prometheusMetrics } from './prometheus'
 export type { ReconcileOptions, ReconcileResult } from './reconcile'
 export { redactUrl } from './redact'
 export { pgliteStore } from './store/pglite'
 export { type PostgresStoreOptions, postgresStore } from './store/postgres'
 export type { PayStore } from './store/types'
+export type { CreateServeBot, ServeBotOptions } from './telegram/app-bot'
+export type { Polling, PollingOptions } from './telegram/bot'
+export type { ForwardUpdatesOptions } from './telegram/forward'
+export {
+  allowedUpdates,
+  DEFAULT_UPDATE_TYPES,
+  PAY_UPDATE_TYPES,
+  UPDATE_TYPES,
+  type UpdateType,
+} from './telegram/update-types'

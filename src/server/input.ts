@@ -1,4 +1,5 @@
-import { type ClientInvoiceStatus, type ListOrdersParams, type OrderStatus, PayError } from '../core'
+import type { ClientInvoiceStatus, ListOrdersParams, OrderStatus } from '../core'
+import { PayError } from '../core/errors'
 import { ORDER_STATUSES } from '../core/order'
 import { MAX_INVOICE_AMOUNT } from '../core/order-rules'
 
@@ -109,6 +110,10 @@ const parseDate = (value: string, field: string) => {
 }
 
 const ORDER_ID = /^ord_[0-9A-Z]{26}$/
+
+/** Whether `value` is shaped like an order id (`ord_` and 26 characters): what every tma-pay invoice's payload is. */
+export const isOrderId = (value: unknown): value is string =>
+  typeof value === 'string' && ORDER_ID.test(value)
 
 /** An order id from the path: anything not shaped like one names no order (404), and never reaches SQL. */
 export function parseOrderId(value: string | undefined): string {

@@ -1,5 +1,6 @@
 import { type Api, HttpError } from 'grammy'
-import { PayError, type Product } from '../core'
+import type { Product } from '../core'
+import { PayError } from '../core/errors'
 import { sleep } from '../core/sleep'
 import { telegramError } from './telegram-error'
 
@@ -38,6 +39,11 @@ export function providerTokenFor(product: Product, providerToken: string | undef
   return providerToken
 }
 
+/** An invoice's one line: the product, times the quantity when more than one. */
+export const invoicePrices = (product: Product, quantity: number, amount: number) => [
+  { label: quantity > 1 ? `${product.title} × ${quantity}` : product.title, amount },
+]
+
 /** Makes the invoice link (`createInvoiceLink`) of an order: its payload is the order id. */
 export function createInvoiceLinkMaker(options: InvoiceLinkOptions) {
   return async function invoiceLink(
@@ -57,7 +63,7 @@ export function createInvoiceLinkMaker(options: InvoiceLinkOptions) {
             orderId,
             providerToken,
             product.currency ?? 'XTR',
-            [{ label: quantity > 1 ? `${product.title} × ${quantity}` : product.title, amount }],
+            invoicePrices(product, quantity, amount),
             {
               ...(product.photoUrl ? { photo_url: product.photoUrl } : {}),
               ...(product.subscriptionPeriod ? { subscription_period: product.subscriptionPeriod } : {}),

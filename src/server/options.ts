@@ -3,16 +3,33 @@ import { type AdminAuthThrottle, checkAdminKey } from './admin-auth'
 import type { ProductsOption } from './catalog'
 import type { CorsOptions } from './cors'
 import type { FulfillmentHandler, FulfillmentOptions } from './fulfillment'
-import { consoleLogger, type Logger } from './logger'
+import { consoleLogger, type Logger, redactingLogger } from './logger'
+import type { PayMetrics } from './metrics'
 import { DEFAULT_RECONCILE_INTERVAL_MS, type ReconcileOptions } from './reconcile'
 import type { PayStore } from './store/types'
 import { DEFAULT_STORE_RETRY_MS } from './store-gate'
+import type { ForwardUpdatesOptions } from './telegram/forward'
 
 export interface PayServerOptions {
   /** The bot's token from @BotFather; it signs init data and calls the Bot API. */
   botToken: string
-  /** Secret Telegram sends back as `X-Telegram-Bot-Api-Secret-Token` on every webhook call (setWebhook's `secret_token`): 1-256 of A-Z a-z 0-9 _ -. */
-  webhookSecret: string
+  /**
+   * Secret Telegram sends back as `X-Telegram-Bot-Api-Secret-Token` on every webhook call (setWebhook's
+   * `secret_token`): 1-256 of A-Z a-z 0-9 _ -. Given, the server has its own webhook route, `POST
+   * /telegram/webhook`, for a bot whose webhook points at tma-pay. Without it there is no such route: updates
+   * reach tma-pay only through `pay.botMiddleware()` in your own bot (webhook or long polling), or
+   * `pay.startPolling()`. Default: none.
+   */
+  webhookSecret?: string
+  /**
+   * With the webhook route (or `pay.startPolling()`): where updates tma-pay does not consume go, as Telegram
+   * sent them, with `X-Telegram-Bot-Api-Secret-Token: secretToken`: your bot's own webhook. The route answers
+   * Telegram with your webhook's status (and body), so Telegram's redelivery covers your bot being down.
+   * tma-pay's own pre-checkouts and payments are never forwarded (`onPaid` tells you about those). Without it,
+   * tma-pay answers the rest itself: a pre-checkout of an invoice it did not make is refused, other updates are
+   * acknowledged and dropped. Default: none.
+   */
+  forwardUpdates?: ForwardUpdatesOptions
   /** The catalog: a list, `{ list, get }`, or an async lookup by id. Prices come only from here. */
   products: ProductsOption
   /** Where orders live. Default `pgliteStore('./.tma-pay')` (embedded). */
@@ -101,6 +118,12 @@ export interface PayServerOptions {
   maxStreamsPerUser?: number
   /** Where the server logs. Default: `console`, with a `[tma-pay]` prefix. */
   logger?: Logger
+  /**
+   * What the server reports as it works (payments by outcome, pre-checkout and webhook latency, reconciliation,
+   * the outbox, open streams): `await prometheusMetrics()` for Prometheus, or instruments of your own.
+   * Default: none.
+   */
+  metrics?: PayMetrics
 }
 
 /** The options with every default filled in, checked once: what the server's modules read. */
@@ -112,9 +135,9 @@ const WEBHOOK_SECRET = /^[A-Za-z0-9_-]{1,256}$/
 export function resolveOptions(options: PayServerOptions) {
   if (!options.botToken)
     throw new TypeError('createPayServer: botToken is required (from @BotFather, or the simulator).')
-  if (!options.webhookSecret || !WEBHOOK_SECRET.test(options.webhookSecret))
+  if (options.webhookSecret !== undefined && !WEBHOOK_SECRET.test(options.webhookSecret))
     throw new TypeError(
-      'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call).',
+      'createPayServer: webhookSecret must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back on every webhook call); leave it out when updates come through pay.botMiddleware().',
     )
   checkAdminKey(options.adminKey)
   const storeRetryMs = options.storeRetryMs ?? DEFAULT_STORE_RETRY_MS
@@ -122,7 +145,15 @@ export function resolveOptions(options: PayServerOptions) {
     throw new TypeError('createPayServer: storeRetryMs must be milliseconds, 0 or more.')
   return {
     ...options,
-    logger: options.logger ?? consoleLogger,
+    // Whatever logs, no secret of these options reaches it (a bot token in a failed call's URL, say).
+    logger: redactingLogger(options.logger ?? consoleLogger, [
+      options.botToken,
+      options.webhookSecret,
+      options.adminKey,
+      options.providerToken,
+      options.forwardUpdates?.secretToken,
+    ]),
+    metrics: options.metrics ?? ({} as PayMetrics),
     basePath: options.basePath ?? '',
     initDataMaxAgeSeconds: options.initDataMaxAgeSeconds ?? 86_400,
     orderTtlMs: options.orderTtlMs ?? 3_600_000,

@@ -1,4 +1,4 @@
-import { isSettled } from '../core'
+import { isSettled } from '../core/status'
 import type { Logger } from './logger'
 import type { OrderChange, PayStore } from './store/types'
 

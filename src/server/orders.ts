@@ -11,7 +11,7 @@ import {
   maxQuantityOf,
   newOrder,
 } from '../core/order-rules'
-import type { TelegramUser } from './auth'
+import type { InitDataUser } from './auth'
 import { type ProductCatalog, productForSale } from './catalog'
 import { reserveIdempotencyKey } from './idempotency'
 import type { CreateOrderBody } from './input'
@@ -33,13 +33,16 @@ export interface OrderServiceOptions {
   idempotencyTakeoverMs: number
 }
 
-/** Makes the invoice of a new order (its payload is the order id) and returns its URL (`''` when it has none). */
+/**
+ * Makes the invoice of a new order (its payload is the order id) and returns its URL (`''` when it has none),
+ * or the URL with what the order's first timeline event should also say (a chat invoice's message).
+ */
 export type MakeInvoice = (
   orderId: string,
   product: Product,
   quantity: number,
   amount: number,
-) => Promise<string>
+) => Promise<string | { invoiceUrl: string; detail: Record<string, unknown> }>
 
 /** What an order of `quantity` units of `product` sells: its kind, and a pass's access time. */
 const termsOf = (product: Product, quantity: number): PurchaseTerms => {
@@ -103,7 +106,7 @@ export function createOrderService(options: OrderServiceOptions) {
     return result?.order ?? order
   }
 
-  async function getOwnOrder(user: TelegramUser, orderId: string): Promise<Order> {
+  async function getOwnOrder(user: InitDataUser, orderId: string): Promise<Order> {
     const order = await store.getOrder(orderId)
     if (!order || order.userId !== user.id) throw orderErrors.notFound(orderId)
     return expireIfDue(order)
@@ -114,7 +117,7 @@ export function createOrderService(options: OrderServiceOptions) {
    * comes from the catalog; the invoice is made by `makeInvoice` (an invoice link by default).
    */
   async function createOrder(
-    user: TelegramUser,
+    user: Pick<InitDataUser, 'id'>,
     body: CreateOrderBody,
     idempotencyKey?: string,
     makeInvoice: MakeInvoice = options.invoiceLink,
@@ -151,7 +154,8 @@ export function createOrderService(options: OrderServiceOptions) {
       }
       if (!slotWithKey) await takeCreationSlot(user.id)
       else if (!slotTaken) throw rateLimited()
-      const invoiceUrl = await makeInvoice(orderId, product, body.quantity, amount)
+      const made = await makeInvoice(orderId, product, body.quantity, amount)
+      const { invoiceUrl, detail } = typeof made === 'string' ? { invoiceUrl: made, detail: {} } : made
       const order = newOrder(product, {
         id: orderId,
         userId: user.id,
@@ -162,7 +166,7 @@ export function createOrderService(options: OrderServiceOptions) {
       })
       await store.insertOrder(
         order,
-        { source: 'server', detail: { invoiceUrl } },
+        { source: 'server', detail: { invoiceUrl, ...detail } },
         {
           ...(idempotencyKey ? { idempotency: { userId: user.id, key: idempotencyKey } } : {}),
           terms: termsOf(product, body.quantity),
@@ -186,7 +190,7 @@ export function createOrderService(options: OrderServiceOptions) {
 
     /** Records what `invoice_closed` said; a hint only. The order as it is after. */
     async reportClientStatus(
-      user: TelegramUser,
+      user: InitDataUser,
       orderId: string,
       status: ClientInvoiceStatus,
     ): Promise<Order> {

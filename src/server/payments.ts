@@ -2,18 +2,21 @@
 // outcome, the money is on record; only a charge that is the order's own pays it.
 import type { Order } from '../core'
 import type { Logger } from './logger'
+import type { PayMetrics } from './metrics'
 import type { PaymentRecord, PayStore, RecordedPayment } from './store/types'
 
 export interface PaymentRecorderOptions {
   store: PayStore
   logger: Logger
+  metrics: PayMetrics
   /** Called after a charge changed an order (paid, renewed, or refunded on arrival): fulfilment is queued by then. */
   onPaymentApplied: (order: Order) => void
 }
 
-export function createPaymentRecorder({ store, logger, onPaymentApplied }: PaymentRecorderOptions) {
+export function createPaymentRecorder({ store, logger, metrics, onPaymentApplied }: PaymentRecorderOptions) {
   return async function recordPayment(payment: PaymentRecord): Promise<RecordedPayment> {
     const result = await store.recordPayment(payment)
+    metrics.payment?.(result.outcome, payment.source)
     const charge = {
       invoicePayload: payment.invoicePayload,
       telegramPaymentChargeId: payment.telegramPaymentChargeId,

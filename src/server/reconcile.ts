@@ -10,6 +10,7 @@ import {
   refundFromTransaction,
 } from './ledger'
 import type { Logger } from './logger'
+import type { PayMetrics } from './metrics'
 import type { RecordPayment } from './payments'
 import type { Refunds } from './refunds'
 import type { ChargeState, PayStore } from './store/types'
@@ -36,6 +37,7 @@ export interface ReconcilerDependencies {
   store: PayStore
   telegram: () => Api
   logger: Logger
+  metrics: PayMetrics
   /** The webhook's own path for a charge, so a race between the two is harmless. */
   recordPayment: RecordPayment
   /** The webhook's own path for a refund. */
@@ -177,13 +179,20 @@ export function createReconciler(deps: ReconcilerDependencies, options: Reconcil
     /** Reads recent Star transactions and applies every payment not on record. Rejects (after logging) when Telegram or the store fails. */
     run(): Promise<ReconcileResult> {
       running++
-      const run = queue.then(reconcileOnce).catch((error: unknown) => {
-        if (stopping.signal.aborted) throw error
-        logger.error('reconciliation failed; the next run tries again', {
-          error: error instanceof Error ? error.message : String(error),
-        })
-        throw error
-      })
+      const run = queue.then(reconcileOnce).then(
+        (result) => {
+          deps.metrics.reconcile?.(result)
+          return result
+        },
+        (error: unknown) => {
+          if (stopping.signal.aborted) throw error
+          deps.metrics.reconcile?.({ failed: true })
+          logger.error('reconciliation failed; the next run tries again', {
+            error: error instanceof Error ? error.message : String(error),
+          })
+          throw error
+        },
+      )
       const done = run.finally(() => running--)
       queue = done.catch(() => {})
       return done

@@ -1,7 +1,8 @@
 // Refunds: of one charge at a time, whoever asks (the shop owner's admin route, Telegram's refunded_payment,
 // reconciliation reading the ledger). The order becomes refunded only when its current charge is refunded.
 import { type Api, GrammyError } from 'grammy'
-import { type Order, PayError } from '../core'
+import type { Order } from '../core'
+import { PayError } from '../core/errors'
 import { sleep } from '../core/sleep'
 import type { Logger } from './logger'
 import type { EventInput, PayStore, RefundOutcome } from './store/types'

@@ -1,4 +1,4 @@
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 import type { Logger } from './logger'
 import type { PayStore } from './store/types'
 

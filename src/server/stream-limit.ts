@@ -1,4 +1,4 @@
-import { PayError } from '../core'
+import { PayError } from '../core/errors'
 
 /**
  * How many order streams each user holds open on this instance. Each holds a connection and re-reads on every

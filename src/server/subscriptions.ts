@@ -2,7 +2,7 @@ import type { Api } from 'grammy'
 import type { Order, Subscription } from '../core'
 import { orderErrors } from '../core/order-errors'
 import { subscriptionOf } from '../core/order-rules'
-import type { TelegramUser } from './auth'
+import type { InitDataUser } from './auth'
 import type { OrderService } from './orders'
 import type { PayStore } from './store/types'
 import { telegramError } from './telegram-error'
@@ -17,7 +17,7 @@ export interface SubscriptionsOptions {
 export function createSubscriptions({ store, orders, telegram }: SubscriptionsOptions) {
   return {
     /** The user's subscriptions (paid subscription orders, refunded ones inactive), newest first. */
-    async list(user: TelegramUser): Promise<Subscription[]> {
+    async list(user: InitDataUser): Promise<Subscription[]> {
       const now = Date.now()
       return (await store.listSubscriptions(user.id)).map((order) => subscriptionOf(order, now))
     },
@@ -26,7 +26,7 @@ export function createSubscriptions({ store, orders, telegram }: SubscriptionsOp
      * Turns renewals of the user's paid subscription off (`canceled`) or back on, through Telegram's
      * `editUserStarSubscription` for the latest charge, then on the order. Telegram refusing leaves the order as it was.
      */
-    async setCanceled(user: TelegramUser, orderId: string, canceled: boolean): Promise<Order> {
+    async setCanceled(user: InitDataUser, orderId: string, canceled: boolean): Promise<Order> {
       const order = await orders.getOwnOrder(user, orderId)
       const chargeId = order.telegramPaymentChargeId
       if (order.status !== 'paid' || !order.subscription || !chargeId)

@@ -1,6 +1,7 @@
 // @vitest-environment node
-// The demo shop end to end, as `npm start` serves it: scripts/start.mjs (tma-pay serve on PGlite, the Telegram
-// simulator, the shop's Vite dev server), driven in real Chromium by a person's clicks on the invoice sheet.
+// The demo shop end to end, as `npm start` serves it: scripts/start.mjs (tma-pay serve on PGlite with the shop's
+// own bot in it, the Telegram simulator, the shop's Vite dev server), driven in real Chromium by a person's clicks on the
+// invoice sheet, and by the simulator's control API for the user's chat with the shop's bot.
 //
 //   npx vitest run test/e2e/shop.test.ts
 //
@@ -197,6 +198,47 @@ describe('the demo shop (npm start) in Chromium', () => {
     })
   })
 
+  it('a bought Magic Book is owned: after a reload and in another browser profile of the same user', async () => {
+    await withShop('owned', {}, async (page, userId) => {
+      await payButton(page, 'magic-book').click()
+      await payInSheet(page)
+      await expect.poll(() => text(payButton(page, 'magic-book')), { timeout: 15_000 }).toBe('Paid')
+      await page.reload()
+      await expect.poll(() => text(payButton(page, 'magic-book')), { timeout: 15_000 }).toBe('Owned')
+      expect(await payButton(page, 'magic-book').isDisabled()).toBe(true)
+      // Another profile (no storage of the first), the same Telegram user: the server says it is owned.
+      const other = await browser.newContext({ viewport: { width: 820, height: 900 } })
+      try {
+        const second = await other.newPage()
+        await second.goto(`${started.shopUrl}?user=${userId}`)
+        await expect.poll(() => text(payButton(second, 'magic-book')), { timeout: 15_000 }).toBe('Owned')
+        expect(await payButton(second, 'magic-book').isDisabled()).toBe(true)
+        // A consumable beside it still sells.
+        expect(await text(payButton(second, 'crystal-pack'))).toBe('Pay ⭐ 15')
+      } finally {
+        await other.close()
+      }
+    })
+  })
+
+  it('the Day pass shows its time left and offers to extend it', async () => {
+    await withShop('day-pass', {}, async (page) => {
+      await payButton(page, 'day-pass').click()
+      await payInSheet(page)
+      await expect.poll(() => text(payButton(page, 'day-pass')), { timeout: 15_000 }).toBe('Paid')
+      await expect
+        .poll(() => text(page.getByTestId('pass-time-day-pass')), { timeout: 10_000 })
+        .toMatch(/^Active for 2[34] h \d+ min more$/)
+      await page.reload()
+      await expect.poll(() => text(payButton(page, 'day-pass')), { timeout: 15_000 }).toBe('Extend ⭐ 10')
+      await payButton(page, 'day-pass').click()
+      await payInSheet(page)
+      await expect
+        .poll(() => text(page.getByTestId('pass-time-day-pass')), { timeout: 15_000 })
+        .toMatch(/^Active for 4[78] h \d+ min more$/)
+    })
+  })
+
   it('cancel in the invoice sheet → cancelled', async () => {
     await withShop('cancel', {}, async (page, userId) => {
       await payButton(page, 'crystal-pack').click()
@@ -377,6 +419,22 @@ describe('the demo shop (npm start) in Chromium', () => {
       expect(await today.getAttribute('data-refunded')).toBe('50')
       expect(await today.locator('title').textContent()).toMatch(/ \(today\): ⭐ 0 taken, ⭐ 50 refunded$/)
 
+      // What the user owns: the refund ended the Magic Book; the owner grants the Dragon Skin, then revokes it.
+      const owned = page.getByTestId('admin-entitlements')
+      await expect
+        .poll(() => text(owned.getByTestId('entitlement-magic-book').getByTestId('entitlement-state')), {
+          timeout: 10_000,
+        })
+        .toBe('ended')
+      await owned.getByTestId('grant-product').selectOption('dragon-skin')
+      await owned.getByTestId('grant-reason').fill('support ticket 7')
+      await owned.getByTestId('grant-submit').click()
+      const skin = owned.getByTestId('entitlement-dragon-skin')
+      await expect.poll(() => text(skin.getByTestId('entitlement-state')), { timeout: 10_000 }).toBe('active')
+      expect(await skin.textContent()).toContain('granted')
+      await skin.getByTestId('revoke-dragon-skin').click()
+      await expect.poll(() => text(skin.getByTestId('entitlement-state')), { timeout: 10_000 }).toBe('ended')
+
       // The status filter: the order is among the refunded ones now, no longer among the paid.
       await page.getByTestId('admin-status-filter').selectOption('paid')
       await expect
@@ -475,6 +533,51 @@ describe('the demo shop (npm start) in Chromium', () => {
         .toBe(first + period)
       expect(await status()).toBe(`Active until ${await day(first + period)}`)
       expect(await simTransactions(userId)).toHaveLength(2)
+    })
+  })
+
+  it("the shop's bot: /start opens the shop, and /buy's chat invoice, paid, is in the page's history", async () => {
+    await withShop('shop-bot', {}, async (page, userId) => {
+      const control = async (path: string, body: unknown) => {
+        const response = await fetch(`${simUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        expect(response.status).toBe(200)
+        return response.json()
+      }
+      const chat = async () =>
+        (
+          (await (await fetch(`${simUrl}/sim/chats/${userId}`)).json()) as {
+            data: Array<{
+              from?: { is_bot: boolean }
+              text?: string
+              reply_markup?: unknown
+              invoice?: unknown
+            }>
+          }
+        ).data
+      // tma-pay serve hands the user's messages to the shop's own bot (--bot-module), which answers through the Bot API.
+      await control('/sim/messages', { userId, text: '/start' })
+      await expect
+        .poll(async () => (await chat()).at(-1)?.reply_markup, { timeout: 10_000 })
+        .toEqual({
+          inline_keyboard: [[{ text: 'Open the shop', web_app: { url: started.shopUrl } }]],
+        })
+      await control('/sim/messages', { userId, text: '/buy' })
+      await expect
+        .poll(async () => (await chat()).at(-1)?.invoice, { timeout: 10_000 })
+        .toMatchObject({
+          title: 'Pack of Crystals',
+          total_amount: 15,
+          currency: 'XTR',
+        })
+      expect(await control('/sim/chat-invoices/pay', { chatId: userId })).toMatchObject({ outcome: 'paid' })
+      await page.reload()
+      await expect.poll(() => orders(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('paid')
+      expect(await text(orders(page).locator('.order-title'))).toBe('Pack of Crystals')
+      expect(await orders(page).count()).toBe(1)
     })
   })
 

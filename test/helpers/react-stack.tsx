@@ -12,11 +12,12 @@ import {
   createCheckout,
   createPayClient,
   type InvoiceOutcome,
-  liveOrderStream,
   type Product,
   type TelegramBridge,
 } from 'tma-pay'
-import { PayProvider, type PayProviderProps, ruLabels, zhLabels } from 'tma-pay/react'
+import { liveOrderStream } from 'tma-pay/live'
+import { PayProvider, type PayProviderProps } from 'tma-pay/react'
+import { ruLabels, zhLabels } from 'tma-pay/react/locales'
 import { signInitData, testUser } from 'tma-pay/testing'
 import { expect } from 'vitest'
 

@@ -7,15 +7,14 @@ import { createCheckout, createPayClient } from 'tma-pay'
 import {
   PayButton,
   PayProvider,
-  ruLabels,
   useOrder,
   useOrders,
   useOrderTimeline,
   usePayment,
   usePendingPayment,
   useProducts,
-  zhLabels,
 } from 'tma-pay/react'
+import { ruLabels, zhLabels } from 'tma-pay/react/locales'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 const client = createPayClient({ baseUrl: 'http://127.0.0.1:9/api/pay' })

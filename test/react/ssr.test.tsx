@@ -3,7 +3,8 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { renderToString } from 'react-dom/server'
 import { createPayClient } from 'tma-pay'
-import { PayButton, PayProvider, ruLabels } from 'tma-pay/react'
+import { PayButton, PayProvider } from 'tma-pay/react'
+import { ruLabels } from 'tma-pay/react/locales'
 import { describe, expect, it, vi } from 'vitest'
 
 describe('server rendering', () => {

@@ -5,7 +5,8 @@
 import { QueryClient } from '@tanstack/react-query'
 import { cleanup, render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { payKeys, usePayment, useSubscription } from 'tma-pay/react'
+import { payKeys, usePayment } from 'tma-pay/react'
+import { useSubscription } from 'tma-pay/react/subscriptions'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createUser, Providers, poll, type Stack, startStack } from '../helpers/react-stack'
 

@@ -2,6 +2,7 @@
 // live; they import src/ directly, unlike the rest of test/, which imports the public entry points.
 import { describe, expect, it } from 'vitest'
 import { PayError } from '../../src/core/errors'
+import { parseUserIdQuery } from '../../src/server/admin-input'
 import {
   isStorableText,
   METADATA_MAX_BYTES,
@@ -12,8 +13,7 @@ import {
   parseListQuery,
   parseOrderId,
 } from '../../src/server/input'
-import { parseUserIdQuery } from '../../src/server/admin-input'
-import { parseTelegramUpdate } from '../../src/server/telegram-update'
+import { parseTelegramUpdate } from '../../src/server/telegram/update'
 
 const refused = (work: () => unknown) => {
   try {

@@ -106,7 +106,11 @@ describe.each(stores)('the store on %s', (_name, open) => {
     // A redelivery of b's own charge after its payment changes nothing either.
     expect((await pay(b, `charge-${b.id}`)).outcome).toBe('paid')
     expect((await pay(b, `charge-${b.id}`)).outcome).toBe('known')
-    expect((await store.timeline(b.id)).map((event) => event.status)).toEqual(['created', 'processing', 'paid'])
+    expect((await store.timeline(b.id)).map((event) => event.status)).toEqual([
+      'created',
+      'processing',
+      'paid',
+    ])
   })
 
   it('claims the next due job with the completion of the last, never the one completed', async () => {

@@ -12,6 +12,7 @@ import { type AdminApi, adminKeys, createAdminApi, storeAdminKey, storedAdminKey
 import { sourceText } from './OrderDetails'
 import { StarsChart } from './StarsChart'
 import { StatusBadge } from './StatusBadge'
+import { UserEntitlements } from './UserEntitlements'
 
 const when = (at: string | undefined) => (at ? new Date(at).toLocaleString() : undefined)
 
@@ -169,6 +170,7 @@ function AdminOrders({ api, adminKey }: { api: AdminApi; adminKey: string }) {
         </label>
       </div>
       <StarsChart api={api} adminKey={adminKey} userId={userId} />
+      {userId !== undefined && <UserEntitlements api={api} adminKey={adminKey} userId={userId} />}
       {orders.isPending && <p className="muted">Loading orders…</p>}
       {orders.isError && (
         <p className="error" role="alert" data-testid="admin-error">
@@ -244,6 +246,15 @@ function AdminOrderRow({ order, api, adminKey }: { order: Order; api: AdminApi; 
           {order.currency === 'XTR' ? '' : ` ${order.currency}`}
         </span>
         <StatusBadge status={order.status} />
+        {order.duplicateOf && (
+          <span
+            className="badge duplicate"
+            data-testid="admin-order-duplicate"
+            title={`Owned by ${order.duplicateOf} already`}
+          >
+            duplicate purchase
+          </span>
+        )}
       </div>
       <dl className="admin-facts">
         <dt>User</dt>

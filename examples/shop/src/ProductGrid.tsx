@@ -1,4 +1,5 @@
 import { formatPrice, PayButton, useProducts } from 'tma-pay/react'
+import { PassTime } from './PassTime'
 import { ProductPicture } from './ProductPicture'
 import { productHref } from './route'
 import { SubscriptionPanel } from './SubscriptionPanel'
@@ -29,8 +30,9 @@ export function ProductGrid() {
             <p className="muted">{product.description}</p>
             <p className="price">
               {formatPrice(product.amount, product.currency)}
-              {product.subscriptionPeriod ? ' / month' : ''}
+              {product.subscriptionPeriod ? ' / month' : product.kind === 'pass' ? ' / day' : ''}
             </p>
+            {product.kind === 'pass' && <PassTime productId={product.id} />}
             {product.subscriptionPeriod ? (
               <SubscriptionPanel product={product} buy={<PayButton product={product} />} />
             ) : (

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { type ReactNode, useEffect } from 'react'
-import { type Product, payKeys, useSubscription } from 'tma-pay/react'
+import { type Product, payKeys } from 'tma-pay/react'
+import { useSubscription } from 'tma-pay/react/subscriptions'
 
 const day = (at: string) =>
   new Date(at).toLocaleDateString('en', { year: 'numeric', month: 'short', day: 'numeric' })

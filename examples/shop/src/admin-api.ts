@@ -2,6 +2,7 @@
 // not a Telegram user's init data, so they are not PayClient's. Every failure is a PayError with the server's
 // code and message (401 for a wrong key, 409 for an order that cannot be refunded, 502 when Telegram refuses).
 import {
+  type Entitlement,
   type Order,
   type OrderStatus,
   type OrderTimeline,
@@ -26,6 +27,12 @@ export interface AdminApi {
   refund(orderId: string, body?: { reason?: string; by?: string }): Promise<Order>
   /** `GET /admin/orders/:id/timeline`: the order's events, for any user's order. */
   timeline(orderId: string, signal?: AbortSignal): Promise<OrderTimeline>
+  /** `GET /admin/users/:id/entitlements`: what a user owns, ended ones too. */
+  entitlements(userId: number, signal?: AbortSignal): Promise<Entitlement[]>
+  /** `POST /admin/users/:id/entitlements`: grants a non-consumable or a pass without a payment. */
+  grant(userId: number, body: { productId: string; reason: string }): Promise<Entitlement>
+  /** `POST /admin/users/:id/entitlements/:productId/revoke`. */
+  revoke(userId: number, productId: string, reason: string): Promise<Entitlement>
 }
 
 export function createAdminApi(baseUrl: string, adminKey: string): AdminApi {
@@ -68,6 +75,20 @@ export function createAdminApi(baseUrl: string, adminKey: string): AdminApi {
     },
     refund: (orderId, body = {}) => request('POST', `${orderPath(orderId)}/refund`, body),
     timeline: (orderId, signal) => request('GET', `${orderPath(orderId)}/timeline`, undefined, signal),
+    entitlements: async (userId, signal) =>
+      (
+        await request<{ data: Entitlement[] }>(
+          'GET',
+          `/admin/users/${userId}/entitlements`,
+          undefined,
+          signal,
+        )
+      ).data,
+    grant: (userId, body) => request('POST', `/admin/users/${userId}/entitlements`, body),
+    revoke: (userId, productId, reason) =>
+      request('POST', `/admin/users/${userId}/entitlements/${encodeURIComponent(productId)}/revoke`, {
+        reason,
+      }),
   }
 }
 
@@ -78,6 +99,7 @@ export const adminKeys = {
     ['shop-admin', key, 'orders', filters] as const,
   stars: (key: string, userId: number | undefined) => ['shop-admin', key, 'stars', userId ?? null] as const,
   timeline: (key: string, orderId: string) => ['shop-admin', key, 'timeline', orderId] as const,
+  entitlements: (key: string, userId: number) => ['shop-admin', key, 'entitlements', userId] as const,
 }
 
 const storageKey = 'tma-pay-shop-admin-key'

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
-import { authenticateInitData, type TelegramUser } from '../auth'
+import { authenticateInitData, type InitDataUser } from '../auth'
 import type { ProductCatalog } from '../catalog'
+import type { SendChatInvoice } from '../chat-invoices'
 import type { Entitlements } from '../entitlements'
 import type { ResolvedOptions } from '../options'
 import type { OrderService } from '../orders'
@@ -9,7 +10,7 @@ import type { PayStore } from '../store/types'
 import type { Subscriptions } from '../subscriptions'
 
 /** What the route groups hang on: the user a request's init data names, once `requireUser` has run. */
-export type PayEnv = { Variables: { user: TelegramUser } }
+export type PayEnv = { Variables: { user: InitDataUser } }
 
 /** The services the route groups call. */
 export interface RouteServices {
@@ -22,6 +23,8 @@ export interface RouteServices {
   refunds: Refunds
   /** Runs due fulfilment jobs soon (after a refund wrote one). */
   drainFulfillment: () => void
+  /** Sends an order's invoice message to a chat (pay.sendInvoice). */
+  sendInvoice: SendChatInvoice
 }
 
 /** Checks `Authorization: tma <init data>` and puts its user on the context; 401 with a code otherwise. */

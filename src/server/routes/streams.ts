@@ -32,6 +32,8 @@ export function streamRoutes({ options, store, orders }: RouteServices, logger: 
   })
   return {
     routes,
+    /** Streams open now. */
+    openCount: () => open.size,
     /** Ends every open stream and stops listening for changes: the server is closing. */
     async close() {
       for (const close of open) close()

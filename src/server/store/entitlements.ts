@@ -174,7 +174,7 @@ export const entitlementQueries = (db: SqlDriver) => ({
   async listEntitlements(userId: number): Promise<Entitlement[]> {
     const now = Date.now()
     const owned = await db.query(
-      'select * from tma_pay_entitlements where user_id = $1 and (order_id is not null or revoked_at is null or expires_at is not null) order by product_id',
+      'select * from tma_pay_entitlements where user_id = $1 order by product_id',
       [userId],
     )
     // The newest paid (or refunded) order of each subscription product.

@@ -22,3 +22,15 @@ export async function migrate(db: SqlDriver): Promise<void> {
     }
   })
 }
+
+/** How far the database is migrated, read without changing anything (`tma-pay doctor`). */
+export async function migrationStatus(db: SqlDriver): Promise<{ applied: number; latest: number }> {
+  const [table] = await db.query<{ present: boolean }>(
+    "select to_regclass('tma_pay_migrations') is not null as present",
+  )
+  if (!table?.present) return { applied: 0, latest: migrations.length }
+  const [row] = await db.query<{ applied: number | null }>(
+    'select max(version)::int as applied from tma_pay_migrations',
+  )
+  return { applied: Number(row?.applied ?? 0), latest: migrations.length }
+}

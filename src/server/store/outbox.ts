@@ -78,6 +78,17 @@ export const outboxQueries = (db: SqlDriver) => ({
     return done.length
   },
 
+  async outboxBacklog() {
+    // The partial index on next_attempt_at (done_at is null) serves both figures.
+    const [row] = await db.query(
+      `select count(*) as pending,
+         coalesce(extract(epoch from now() - min(next_attempt_at) filter (where next_attempt_at <= now())), 0)
+           as oldest_due_seconds
+       from tma_pay_outbox where done_at is null`,
+    )
+    return { pending: Number(row?.pending ?? 0), oldestDueSeconds: Number(row?.oldest_due_seconds ?? 0) }
+  },
+
   async failOutboxJob(jobId: string, error: string, retryInMs: number) {
     await db.query(
       `update tma_pay_outbox set locked_until = null, last_error = $2,

@@ -1,7 +1,7 @@
 import { changeQueries } from './changes'
 import { entitlementQueries } from './entitlements'
 import { idempotencyQueries } from './idempotency'
-import { migrate } from './migrate'
+import { migrate, migrationStatus } from './migrate'
 import { orderQueries } from './orders'
 import { outboxQueries } from './outbox'
 import { paymentQueries } from './payments'
@@ -21,7 +21,12 @@ function whenOpen(driver: SqlDriver | Promise<SqlDriver>): SqlDriver {
     query: async (text, params) => (await ready).query(text, params),
     transaction: async (work) => (await ready).transaction(work),
     listen: async (channel, onPayload) => (await ready).listen(channel, onPayload),
-    close: async () => (await ready).close(),
+    // A store that never opened (its database missing, PGlite not installed) has nothing to close: close()
+    // resolves, so a server's shutdown does not fail with the error its requests already reported.
+    close: async () => {
+      const opened = await ready.catch(() => undefined)
+      await opened?.close()
+    },
   }
 }
 
@@ -32,6 +37,7 @@ export function createSqlStore(driver: SqlDriver | Promise<SqlDriver>): PayStore
   const versions = rowVersions()
   return {
     migrate: () => migrate(db),
+    migrationStatus: () => migrationStatus(db),
     ...idempotencyQueries(db),
     ...orderQueries(db, versions),
     ...changeQueries(db),

@@ -129,9 +129,19 @@ export type RefundClaim = { state: 'claimed' | 'not_paid' | 'refunded' | 'in_pro
 /**
  * Persistence of the order service. Every method is atomic; two implementations share one SQL
  * schema: `pgliteStore` (embedded) and `postgresStore` (a server, for several instances).
+ *
+ * Exported as a type only, for `createPayServer({ store })` and for passing a store around (tests, a shared
+ * instance); its methods are the order service's internals, not an interface to implement. Every guarantee
+ * (exactly once, the outbox, the creation limit) rests on their SQL, so a store of your own is not supported:
+ * take `postgresStore` for a database you run.
  */
 export interface PayStore {
   migrate(): Promise<void>
+  /**
+   * How many migrations the database has run (`applied`) of the ones this version knows (`latest`), read without
+   * migrating: what `tma-pay doctor` reports. Optional, for stores of your own.
+   */
+  migrationStatus?(): Promise<{ applied: number; latest: number }>
   /**
    * Reserves a key for `orderId`, or tells who holds it. A holder that has not made its order within
    * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same. With `slot`,
@@ -257,6 +267,8 @@ export interface PayStore {
    */
   completeDueOutboxJobs(limit: number): Promise<number>
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
+  /** Jobs not done, and how long the oldest due one has waited, in seconds (0 when none is due): for metrics. */
+  outboxBacklog(): Promise<{ pending: number; oldestDueSeconds: number }>
   /**
    * Ids of expirable orders past their deadline: `expiresAt` before `before`, and for a `processing` order
    * also its approval (last change) before `processingBefore` (see `expiryDeadline` in core).

@@ -36,6 +36,11 @@ export interface FakePayClientOptions {
   userId?: number
   /** How long an unpaid order stays payable, in ms. Default 3600000 (an hour, as the server). */
   orderTtlMs?: number
+  /**
+   * Products the user owns from the start, as if granted: a non-consumable owned for good, a pass running for its
+   * `durationSeconds` from the fake's creation. For stories and tests of the owned and extend states. Default: none.
+   */
+  owned?: readonly string[]
 }
 
 /** One call made to the fake client: the method and its arguments (an `AbortSignal` left out). */
@@ -105,6 +110,7 @@ export function createFakePayClient(
     products,
     userId: options.userId ?? 1000,
     orderTtlMs: options.orderTtlMs ?? 3_600_000,
+    ...(options.owned ? { owned: options.owned } : {}),
   })
 
   const calls: FakeCall[] = []

@@ -14,7 +14,15 @@ import { PayError } from '../../core/errors'
 import { httpStatusByCode } from '../../core/http-status'
 import { newOrderId } from '../../core/ids'
 import { orderErrors } from '../../core/order-errors'
-import { listsAsSubscription, maxQuantityOf, newOrder, subscriptionOf } from '../../core/order-rules'
+import {
+  extendPass,
+  kindOf,
+  listsAsSubscription,
+  maxQuantityOf,
+  newOrder,
+  subscriptionOf,
+} from '../../core/order-rules'
+import { isSettled } from '../../core/status'
 import { nextStatus, type OrderEventKind } from '../../core/transitions'
 import { entitlementsOf } from './entitlements'
 
@@ -45,9 +53,37 @@ export interface OrderBookOptions {
   products: readonly Product[]
   userId: number
   orderTtlMs: number
+  /** Products the user owns from the start (granted, as the shop owner would). */
+  owned?: readonly string[]
 }
 
-export function createOrderBook({ products, userId, orderTtlMs }: OrderBookOptions) {
+export function createOrderBook({ products, userId, orderTtlMs, owned = [] }: OrderBookOptions) {
+  const grantedAt = Date.now()
+  // The user's entitlements: what they were granted, then what their orders bought, by the server's rules.
+  const entitlements = (): Entitlement[] => {
+    const granted = owned.flatMap((productId): Entitlement[] => {
+      const product = products.find((candidate) => candidate.id === productId)
+      const kind = product && kindOf(product)
+      if (kind !== 'non-consumable' && kind !== 'pass') return []
+      const pass =
+        kind === 'pass' ? extendPass(undefined, product!.durationSeconds ?? 0, grantedAt) : undefined
+      return [
+        {
+          productId,
+          kind,
+          active: !pass || pass.expiresAt > Date.now(),
+          grantedAt: new Date(grantedAt).toISOString(),
+          ...(pass ? { expiresAt: new Date(pass.expiresAt).toISOString() } : {}),
+        },
+      ]
+    })
+    const bought = entitlementsOf(products, list({ limit: 100 }).data.reverse())
+    return [
+      ...granted.filter((entry) => !bought.some((other) => other.productId === entry.productId)),
+      ...bought,
+    ]
+  }
+
   const stored = new Map<string, StoredOrder>()
   const bySlug = new Map<string, string>()
 
@@ -128,6 +164,15 @@ export function createOrderBook({ products, userId, orderTtlMs }: OrderBookOptio
       const product = products.find((candidate) => candidate.id === input.productId)
       if (!product) throw answered(orderErrors.productNotFound(input.productId))
       if (product.active === false) throw answered(orderErrors.productUnavailable(product.id))
+      if (kindOf(product) === 'non-consumable') {
+        // Bought once, as on the server: an owner is refused, a second try gets the order still open.
+        const mine = entitlements().find((entry) => entry.productId === product.id && entry.active)
+        if (mine) throw answered(orderErrors.alreadyOwned(product.id, mine.orderId))
+        const open = [...stored.values()]
+          .map((entry) => entry.order)
+          .findLast((order) => order.productId === product.id && !isSettled(order.status))
+        if (open) return copy(open)
+      }
       const quantity = input.quantity ?? 1
       const maxQuantity = maxQuantityOf(product)
       if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > maxQuantity)
@@ -159,9 +204,7 @@ export function createOrderBook({ products, userId, orderTtlMs }: OrderBookOptio
     },
 
     /** As GET /entitlements: what the fake's user owns, from its paid orders and the products' kinds. */
-    entitlements(): Entitlement[] {
-      return entitlementsOf(products, list({ limit: 100 }).data.reverse())
-    },
+    entitlements,
 
     setSubscriptionCanceled(orderId: string, canceled: boolean): Order {
       const entry = find(orderId)

@@ -1,7 +1,7 @@
 // A Telegram client for a Mini App page running outside Telegram (tests, local runs, Storybook), over
 // @tma.js `mockTelegramEnv`: launch params with init data, theme, and answers to the methods the app calls.
 // Browser-safe: DOM and fetch only.
-import { emitEvent, type MethodParams, mockTelegramEnv, type ThemeParamsType } from '@tma.js/sdk'
+import type { MethodParams, ThemeParamsType } from '@tma.js/sdk'
 import { defaultUser, type MockMiniAppUser, obtainInitData, userOfInitData } from './init-data'
 import { type InvoiceSheet, type SheetStatus, showInvoiceSheet } from './invoice-sheet'
 import { type SimulatorApi, type SimulatorPayOutcome, simulatorApi } from './simulator-api'
@@ -99,7 +99,19 @@ const statusOfPayment: Record<SimulatorPayOutcome, SheetStatus> = {
  * init()
  * const client = createPayClient({ baseUrl: '/api/pay', initData: mock.initData })
  */
+/**
+ * @tma.js/sdk, loaded when a mock is made rather than when tma-pay/testing is imported: a Node project that uses
+ * the simulator alone does not need it.
+ */
+const loadSdk = () =>
+  import('@tma.js/sdk').catch((cause: unknown) => {
+    throw new Error('mockMiniApp() needs @tma.js/sdk, the SDK your Mini App uses: npm install @tma.js/sdk', {
+      cause,
+    })
+  })
+
 export async function mockMiniApp(options: MockMiniAppOptions = {}): Promise<MockMiniApp> {
+  const { emitEvent, isColorDark, mockTelegramEnv } = await loadSdk()
   const simulator: SimulatorApi | undefined = options.simulatorUrl
     ? simulatorApi(options.simulatorUrl)
     : undefined
@@ -115,7 +127,7 @@ export async function mockMiniApp(options: MockMiniAppOptions = {}): Promise<Moc
   const sheets = new Set<InvoiceSheet>()
   let mainButton: MockMainButton | undefined
   let closed = false
-  let removeCssVars = applyThemeCssVars(theme)
+  let removeCssVars = applyThemeCssVars(theme, isColorDark)
 
   // Telegram answers asynchronously; answering inside postEvent would run the app's listeners re-entrantly.
   const later = (send: () => void) =>
@@ -233,7 +245,7 @@ export async function mockMiniApp(options: MockMiniAppOptions = {}): Promise<Moc
     setTheme(next) {
       theme = resolveTheme(next)
       removeCssVars()
-      removeCssVars = applyThemeCssVars(theme)
+      removeCssVars = applyThemeCssVars(theme, isColorDark)
       sendTheme()
     },
     close() {

@@ -1,5 +1,5 @@
 // Telegram's own palettes, and the CSS variables a Telegram client gives a Mini App's page.
-import { isColorDark, type ThemeParamsType } from '@tma.js/sdk'
+import type { ThemeParamsType } from '@tma.js/sdk'
 
 /** Telegram Desktop's default day theme, as it sends it in `tgWebAppThemeParams`. */
 export const lightTheme: ThemeParamsType = {
@@ -54,7 +54,10 @@ const cssVarName = (key: string) => `--tg-theme-${key.replaceAll('_', '-')}`
  * @tma.js `themeParams.bindCssVars()` use, so `var(--tg-theme-button-color)` works with no app code.
  * Returns a function that removes them again.
  */
-export function applyThemeCssVars(theme: ThemeParamsType): () => void {
+export function applyThemeCssVars(
+  theme: ThemeParamsType,
+  isColorDark: (color: string) => boolean,
+): () => void {
   const style = document.documentElement.style
   const names: string[] = []
   for (const [key, value] of Object.entries(theme)) {

@@ -30,6 +30,8 @@ export async function handleControlRequest(
       case 'GET /sim/state':
         return reply(200, {
           url: simulator.url,
+          // The fake token is no secret, and a bot of the app's own in another process needs it (the demo shop's).
+          botToken: simulator.botToken,
           botInfo: simulator.botInfo,
           webhook: simulator.webhook ?? null,
           invoices: simulator.invoices,

@@ -8,6 +8,7 @@ import {
   type SimulatorContext,
   unixNow,
 } from './context'
+import { invoiceSlug } from './invoice-slug'
 import type {
   ChatInvoiceTarget,
   ChatPayOptions,
@@ -21,18 +22,12 @@ import type {
   TelegramUser,
 } from './types'
 
+export { invoiceSlug } from './invoice-slug'
+
 type AnyInvoice = SimulatedInvoice | SimulatedChatInvoice
 
 const subscriptionPeriodOf = (invoice: AnyInvoice) =>
   'subscriptionPeriod' in invoice ? invoice.subscriptionPeriod : undefined
-
-/** The slug of `https://t.me/$<slug>`, `https://t.me/invoice/<slug>` (t.me, telegram.me, telegram.dog), or a bare slug. */
-export function invoiceSlug(invoiceUrlOrSlug: string): string {
-  const match = /^(?:https?:\/\/)?(?:t\.me|telegram\.me|telegram\.dog)\/(?:\$|invoice\/)([^/?#]+)/.exec(
-    invoiceUrlOrSlug,
-  )
-  return match ? decodeURIComponent(match[1]!) : invoiceUrlOrSlug.replace(/^\$/, '')
-}
 
 export function findInvoice(
   context: SimulatorContext,

@@ -1,6 +1,6 @@
-import { UsageError } from './errors'
-import { type FlagSpec, flagHelp, flagOrEnv, parseFlags, parseUserId } from './flags'
-import { simFlag, simRequest, simUrlFrom } from './sim-client'
+import { UsageError } from '../errors'
+import { type FlagSpec, flagHelp, flagOrEnv, parseFlags, parseUserId } from '../flags'
+import { simFlag, simRequest, simUrlFrom } from './client'
 
 const botTokenFlag = {
   name: 'bot-token',
@@ -46,7 +46,7 @@ export async function runInitData(
   // An explicit flag wins over the environment; of the environment, the bot token (a real setup) wins.
   const botToken = values.sim === undefined ? flagOrEnv(values, botTokenFlag, env) : undefined
   if (botToken) {
-    const { signInitData, testUser } = await import('../testing/fixtures')
+    const { signInitData, testUser } = await import('../../testing/fixtures')
     const user = testUser(userId, {
       ...(firstName ? { first_name: firstName } : {}),
       ...(language ? { language_code: language } : {}),

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Product } from '../core'
-import { productProblems } from '../server/catalog'
-import { UsageError } from './errors'
+import type { Product } from '../../core'
+import { productProblems } from '../../server/catalog'
+import { UsageError } from '../errors'
 
 const KNOWN_FIELDS = new Set([
   'id',
@@ -13,6 +13,8 @@ const KNOWN_FIELDS = new Set([
   'photoUrl',
   'maxQuantity',
   'subscriptionPeriod',
+  'kind',
+  'durationSeconds',
   'active',
 ])
 
@@ -38,7 +40,7 @@ export function loadProductsFile(file: string): Product[] {
   }
   if (!Array.isArray(json) || json.length === 0) {
     throw new UsageError(
-      `The products file ${path} must hold a non-empty JSON array: [{ "id", "title", "description", "amount", "currency"?: "XTR", "photoUrl"?, "maxQuantity"?, "subscriptionPeriod"? }].`,
+      `The products file ${path} must hold a non-empty JSON array: [{ "id", "title", "description", "amount", "currency"?: "XTR", "photoUrl"?, "kind"?, "durationSeconds"?, "maxQuantity"?, "subscriptionPeriod"? }].`,
     )
   }
   const problems: string[] = []

@@ -1,6 +1,6 @@
-import { redactUrl } from '../server/redact'
-import { CliError, UsageError } from './errors'
-import { flagOrEnv, parseHttpUrl } from './flags'
+import { redactUrl } from '../../server/redact'
+import { CliError, UsageError } from '../errors'
+import { flagOrEnv, parseHttpUrl } from '../flags'
 
 export const simFlag = {
   name: 'sim',

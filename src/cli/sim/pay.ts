@@ -1,7 +1,14 @@
-import { redactUrl } from '../server/redact'
-import { CliError, UsageError } from './errors'
-import { type FlagSpec, flagHelp, parseFlags, parseUserId } from './flags'
-import { simFlag, simRequest, simUrlFrom } from './sim-client'
+import { redactUrl } from '../../server/redact'
+import { isInvoiceLink } from '../../testing/simulator/invoice-slug'
+import type {
+  SimulatedChatInvoice,
+  SimulatedInvoice,
+  SimulatedInvoiceTerms,
+  SimulatedPayment,
+} from '../../testing/simulator/types'
+import { CliError, UsageError } from '../errors'
+import { type FlagSpec, flagHelp, parseFlags, parseUserId } from '../flags'
+import { simFlag, simRequest, simUrlFrom } from './client'
 
 export const payFlags: readonly FlagSpec[] = [
   { name: 'user-id', value: 'ID', help: "the Telegram user who pays: the order's owner (required)" },
@@ -12,26 +19,11 @@ export const payFlags: readonly FlagSpec[] = [
 export const payHelp = `Usage: tma-pay pay <invoiceUrl|orderId> --user-id ID --sim URL [--outcome paid|cancelled]
 
 Plays the user at Telegram's payment sheet on the simulator that \`tma-pay serve\` started: Telegram asks
-the server (pre_checkout_query), and when it agrees takes the Stars and sends successful_payment.
+the server (pre_checkout_query), and when it agrees takes the Stars and sends successful_payment. An order
+id finds its invoice link, or its invoice message (a chat invoice: POST /admin/invoices, pay.sendInvoice).
 Exits 0 when the outcome is the one asked for, 1 when the server refused or did not answer.
 
 ${flagHelp(payFlags)}`
-
-interface SimInvoice {
-  slug: string
-  url: string
-  payload: string
-  title: string
-  totalAmount: number
-  currency: string
-}
-
-interface SimPayment {
-  outcome: 'paid' | 'refused' | 'cancelled' | 'no_answer'
-  preCheckout?: { ok: boolean; errorMessage?: string }
-  telegramPaymentChargeId?: string
-  invoice: SimInvoice
-}
 
 /** `tma-pay pay`: pays (or cancels) an order's invoice through the simulator's control API. */
 export async function runPay(
@@ -56,8 +48,19 @@ export async function runPay(
       'pay: --sim URL is required: the simulator `tma-pay serve` printed (or TMA_PAY_SIM_URL).',
     )
 
-  const invoiceUrl = await invoiceFor(simUrl, target)
-  const payment = await simRequest<SimPayment>(simUrl, 'POST', '/sim/pay', { invoiceUrl, userId, outcome })
+  const invoice = await invoiceFor(simUrl, target)
+  const payment =
+    'messageId' in invoice
+      ? await simRequest<SimulatedPayment<SimulatedInvoiceTerms>>(simUrl, 'POST', '/sim/chat-invoices/pay', {
+          messageId: invoice.messageId,
+          userId,
+          outcome,
+        })
+      : await simRequest<SimulatedPayment>(simUrl, 'POST', '/sim/pay', {
+          invoiceUrl: invoice.url,
+          userId,
+          outcome,
+        })
   const what = `${payment.invoice.title} (${payment.invoice.totalAmount} ${payment.invoice.currency}), order ${payment.invoice.payload}`
   if (payment.outcome === 'refused')
     throw new CliError(
@@ -74,15 +77,22 @@ export async function runPay(
   )
 }
 
-/** An invoice URL as given, or the invoice the simulator made for an order (its payload is the order id). */
-async function invoiceFor(simUrl: string, target: string): Promise<string> {
-  if (/^(https?:\/\/)?(t\.me|telegram\.me|telegram\.dog)\//.test(target) || target.startsWith('$'))
-    return target
-  const { invoices } = await simRequest<{ invoices: SimInvoice[] }>(simUrl, 'GET', '/sim/state')
-  const invoice = invoices.findLast((candidate) => candidate.payload === target || candidate.slug === target)
+/**
+ * An invoice URL as given, or the invoice the simulator made for an order (its payload is the order id): an
+ * invoice link, else an invoice message (a chat invoice, sendInvoice).
+ */
+async function invoiceFor(simUrl: string, target: string): Promise<{ url: string } | { messageId: number }> {
+  if (isInvoiceLink(target) || target.startsWith('$')) return { url: target }
+  const { invoices, chatInvoices } = await simRequest<{
+    invoices: SimulatedInvoice[]
+    chatInvoices: SimulatedChatInvoice[]
+  }>(simUrl, 'GET', '/sim/state')
+  const invoice =
+    invoices.findLast((candidate) => candidate.payload === target || candidate.slug === target) ??
+    chatInvoices.findLast((candidate) => candidate.payload === target)
   if (!invoice)
     throw new CliError(
       `The simulator at ${redactUrl(simUrl)} has no invoice for ${JSON.stringify(target)}: create the order on this server first.`,
     )
-  return invoice.url
+  return invoice
 }

@@ -1,13 +1,17 @@
-import { redactUrl } from '../server/redact'
-import { pgliteStore } from '../server/store/pglite'
-import { postgresStore } from '../server/store/postgres'
-import type { PayStore } from '../server/store/types'
-import { UsageError } from './errors'
+import { redactUrl } from '../../server/redact'
+import { pgliteStore } from '../../server/store/pglite'
+import { postgresStore } from '../../server/store/postgres'
+import type { PayStore } from '../../server/store/types'
+import { UsageError } from '../errors'
 
 export interface StoreSpec {
   kind: 'pglite' | 'postgres'
   /** Where, for messages: the directory, or the server URL without its password and query. */
   label: string
+  /** PGlite's data directory (`memory://` for none). */
+  dir?: string
+  /** The database password, which no log line may show. */
+  secret?: string
   open(): PayStore
 }
 
@@ -18,6 +22,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     if (!dir) throw new UsageError('--store pglite: needs a directory, e.g. --store pglite:./.tma-pay')
     return {
       kind: 'pglite',
+      dir,
       label: dir === 'memory://' ? 'PGlite in memory (nothing is kept)' : `PGlite in ${dir}`,
       open: () => pgliteStore(dir),
     }
@@ -38,6 +43,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
     return {
       kind: 'postgres',
       label: `PostgreSQL at ${redactUrl(url)}`,
+      ...(url.password ? { secret: decodeURIComponent(url.password) } : {}),
       open: () => postgresStore(spec),
     }
   }

@@ -220,6 +220,33 @@ describe.each(storeKinds)('HTTP API on %s', (kind) => {
     ).toBe(201)
   })
 
+  it('limits creations with an Idempotency-Key too: a repeat takes no slot, and a refused key stays free', async () => {
+    const user = userId++
+    const create = (key: string) =>
+      request('/orders', {
+        method: 'POST',
+        body: JSON.stringify({ productId: 'gem' }),
+        headers: { 'idempotency-key': key },
+        user,
+      })
+    const first = await create('key-1')
+    expect(first.status).toBe(201)
+    const order = (await first.json()) as { id: string }
+    // A repeat answers with the same order and counts nothing.
+    const repeat = await create('key-1')
+    expect(repeat.status).toBe(200)
+    expect(((await repeat.json()) as { id: string }).id).toBe(order.id)
+    expect((await create('key-2')).status).toBe(201)
+    expect((await create('key-3')).status).toBe(201)
+    const limited = await create('key-4')
+    expect(limited.status).toBe(429)
+    expect((await errorOf(limited)).code).toBe('rate_limited')
+    // The refused creation let its key go: asked again, it is refused again, not held "in progress".
+    const again = await create('key-4')
+    expect(again.status).toBe(429)
+    expect((await errorOf(again)).code).toBe('rate_limited')
+  })
+
   it('keeps no order when Telegram refuses to make the invoice link, so a retry works', async () => {
     const user = userId++
     const key = crypto.randomUUID()

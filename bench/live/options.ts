@@ -24,6 +24,9 @@ export interface LiveOptions {
   timeoutSeconds: number
   /** Seed of the random pauses, so a run can be repeated exactly. */
   seed: number
+  /** Run the server under `node --cpu-prof` (profiles into this directory) and print where its CPU went while the
+   * live payments were on their way (successful_payment sent -> the paid event passed the proxy). */
+  cpuProf?: string
   json?: string
 }
 
@@ -41,6 +44,8 @@ seeing the order paid: over the order's live stream (client.watchOrder) against 
   --bound S          a payment not seen paid within S seconds fails the run (default 20)
   --timeout S        stop everything and exit 1 after S seconds (default 600)
   --seed N           seed of the random pauses (default 1)
+  --cpu-prof DIR     run tma-pay serve under node --cpu-prof (profiles into DIR) and print where its CPU
+                     went while the live payments were on their way, and how busy it was meanwhile
   --json FILE        also write every sample, the options and the machine as JSON
 
 Chromium: TMA_PAY_CHROMIUM, else /usr/bin/chromium. PostgreSQL: TMA_PAY_BENCH_DATABASE_URL, else a
@@ -57,6 +62,7 @@ export function parseOptions(argv: string[]): LiveOptions | undefined {
     bound: { type: 'string' },
     timeout: { type: 'string' },
     seed: { type: 'string' },
+    'cpu-prof': { type: 'string' },
     json: { type: 'string' },
   })
   if (!values) return undefined
@@ -74,6 +80,7 @@ export function parseOptions(argv: string[]): LiveOptions | undefined {
     boundSeconds: positiveInt('bound', values.bound, 20),
     timeoutSeconds: positiveInt('timeout', values.timeout, 600),
     seed: positiveInt('seed', values.seed, 1, 0),
+    ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
     ...(values.json ? { json: values.json } : {}),
   }
 }
@@ -89,6 +96,7 @@ export function reproduceCommand(options: LiveOptions, databaseUrl: string | und
     `--bound ${options.boundSeconds}`,
     `--timeout ${options.timeoutSeconds}`,
     `--seed ${options.seed}`,
+    ...(options.cpuProf ? [`--cpu-prof ${options.cpuProf}`] : []),
   ]
   const chromium = process.env.TMA_PAY_CHROMIUM ? `TMA_PAY_CHROMIUM=${process.env.TMA_PAY_CHROMIUM} ` : ''
   return `${chromium}${databaseUrlPrefix(databaseUrl)}npx tsx bench/live/run.ts ${flags.join(' ')}`

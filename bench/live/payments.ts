@@ -1,11 +1,14 @@
 // One store's run: `tma-pay serve` on the Telegram simulator, the page's origin in front of it, and lanes of
 // browser contexts paying and watching, live and poll interleaved.
 import { randomUUID } from 'node:crypto'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
 import type { Order } from '../../src/core'
 import { withCleanups } from '../shared/cleanups'
 import { machineBusyCpuMs, processCpuMs } from '../shared/cpu'
+import { cpuProfFlags } from '../shared/cpu-profile'
 import type { Database } from '../shared/databases'
 import { benchProduct } from '../shared/product'
 import { progress } from '../shared/progress'
@@ -55,6 +58,8 @@ export interface StoreRun {
   busyPercent?: number
   /** CPU ms per payment of the `tma-pay serve` child. */
   serverCpuMs?: number
+  /** Under --cpu-prof: where the server's profile is written once it has stopped. */
+  profileDir?: string
 }
 
 /** mulberry32: a small seeded generator, so the users' pauses repeat with --seed. */
@@ -83,7 +88,13 @@ export function runStore(
 ): Promise<StoreRun> {
   return withCleanups(async (defer) => {
     progress(`${label}: starting tma-pay serve`)
-    const served = await startServeOnSimulator(repoRoot, productsFile, store)
+    let profileDir: string | undefined
+    if (options.cpuProf) {
+      mkdirSync(options.cpuProf, { recursive: true })
+      profileDir = mkdtempSync(join(resolve(options.cpuProf), `${label}-`))
+    }
+    const node = [process.execPath, ...(profileDir ? cpuProfFlags(profileDir) : [])]
+    const served = await startServeOnSimulator(repoRoot, productsFile, store, node)
     defer(() => served.stop())
     const { sim, server, apiUrl, tap } = served
     const site: Site = await startSite(apiUrl)
@@ -211,6 +222,7 @@ export function runStore(
         ? { serverCpuMs: (serverEnd - serverStart) / total }
         : {}),
       scriptBytes: site.scriptBytes,
+      ...(profileDir ? { profileDir } : {}),
     }
   })
 }

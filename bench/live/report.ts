@@ -1,4 +1,5 @@
 // What the live bench prints (and writes with --json): per store, live and poll side by side.
+import { type ProfileSummary, profileLines } from '../shared/cpu-profile'
 import { busyBeforeLines, type Machine } from '../shared/machine'
 import { percentile } from '../shared/stats'
 import type { LiveOptions, StoreKindLabel } from './options'
@@ -31,6 +32,8 @@ export interface StoreSummary extends StoreKindLabel {
   scriptBytes?: number
   busyPercent?: number
   serverCpuMs?: number
+  /** Under --cpu-prof: the server's profile over the live payments' way (sent -> proxy), and how busy it was. */
+  profile?: ProfileSummary & { file: string; busyPercent: number }
   samples?: Sample[]
 }
 
@@ -166,6 +169,12 @@ function storeLines(summary: StoreSummary): string[] {
     lines.push(
       `while it ran: all cores ${summary.busyPercent.toFixed(0)}% busy (the bench, Chromium, the server, anything else);` +
         ` server CPU ${ms(summary.serverCpuMs)} ms per payment`,
+    )
+  if (summary.profile)
+    lines.push(
+      `the server was busy ${summary.profile.busyPercent.toFixed(0)}% of the time live payments were on their way` +
+        ' (successful_payment sent -> the paid event passed the proxy); its CPU then, per live payment:',
+      ...profileLines(`  profile ${summary.profile.file}`, summary.profile, 20),
     )
   lines.push(`payments failed: ${summary.errors!.length}`)
   for (const error of summary.errors!.slice(0, 5)) lines.push(`  ! ${error}`)

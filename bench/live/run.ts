@@ -10,6 +10,13 @@ import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
+import {
+  coveredMicros,
+  latestProfile,
+  summarizeProfile,
+  type Window,
+  wallToMonotonicMicros,
+} from '../shared/cpu-profile'
 import { makeTempRoot, onShutdown, runBench } from '../shared/lifecycle'
 import { busyBeforeStart, describeMachine } from '../shared/machine'
 import { writeProductsFile } from '../shared/product'
@@ -42,7 +49,21 @@ async function main(options: LiveOptions, signal: AbortSignal): Promise<number> 
       const database = await server.fresh()
       try {
         const run = await runStore(repoRoot, productsFile, database, open, options, server.kind, signal)
-        return summarizeStore({ store: server.kind, label: server.label }, run)
+        const summary = summarizeStore({ store: server.kind, label: server.label }, run)
+        // The server has stopped, so its profile is written: what it ran while live payments were under way.
+        const file = run.profileDir && latestProfile(run.profileDir)
+        if (file) {
+          const windows = run.samples
+            .filter(
+              (s) => s.mode === 'live' && !s.warmup && s.sentAt !== undefined && s.proxyAt !== undefined,
+            )
+            .map((s): Window => [wallToMonotonicMicros(s.sentAt!), wallToMonotonicMicros(s.proxyAt!)])
+          const profile = summarizeProfile(file, windows, windows.length)
+          const busyPercent =
+            ((profile.busyMsPerPayment * windows.length * 1000) / coveredMicros(windows)) * 100
+          summary.profile = { file, busyPercent, ...profile }
+        }
+        return summary
       } finally {
         await database.drop().catch((error) => progress(`cleanup: ${error}`))
       }

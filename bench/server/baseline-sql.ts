@@ -1,54 +1,22 @@
 // The baseline's database work: the statements tma-pay's SqlPayStore runs for a payment, in the same
-// transactions, through the same two drivers (PGlite in process, postgres.js with a pool of 10). Left out,
-// because they are tma-pay's features rather than the payment's bookkeeping: the rate-limit count, the
-// pre-checkout's read before its transaction, and the fulfilment outbox drain after the payment.
-import { PGlite } from '@electric-sql/pglite'
-import postgres from 'postgres'
+// transactions, on tma-pay's schema (migrated by the store's own `migrate`), through the store's own drivers
+// (PGlite in process, postgres.js with a pool of 10). Left out, because they are tma-pay's features rather than
+// the payment's bookkeeping: the rate-limit count, the pre-checkout's read before its transaction, and the
+// fulfilment outbox drain after the payment.
 import { newEventId, newOrderId } from '../../src/core/ids'
-import { migrations } from '../../src/server/store/schema'
+import { migrate } from '../../src/server/store/migrate'
+import { pgliteDriver } from '../../src/server/store/pglite'
+import { postgresDriver } from '../../src/server/store/postgres'
+import type { SqlDriver, SqlExecutor } from '../../src/server/store/sql'
 
 type Row = Record<string, unknown>
-
-interface Executor {
-  query(text: string, params?: unknown[]): Promise<Row[]>
-}
-
-export interface Db extends Executor {
-  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T>
-  close(): Promise<void>
-}
-
-function pglite(dir: string): Db {
-  const db = new PGlite(dir)
-  const on = (target: Pick<PGlite, 'query'>): Executor => ({
-    query: async (text, params) => (await target.query<Row>(text, params)).rows,
-  })
-  return { ...on(db), transaction: (work) => db.transaction((tx) => work(on(tx))), close: () => db.close() }
-}
-
-function postgresDb(url: string): Db {
-  const sql = postgres(url, { max: 10, onnotice: () => {} })
-  const on = (target: postgres.Sql | postgres.TransactionSql): Executor => ({
-    query: async (text, params = []) => (await target.unsafe(text, params as never[])) as unknown as Row[],
-  })
-  return {
-    ...on(sql),
-    transaction: (work) => sql.begin((tx) => work(on(tx))) as Promise<never>,
-    close: () => sql.end({ timeout: 5 }),
-  }
-}
+type Executor = SqlExecutor
+export type Db = SqlDriver
 
 /** Opens `pglite:DIR` or `postgres://...` and creates tma-pay's schema in it. */
 export async function openDb(spec: string): Promise<Db> {
-  const db = spec.startsWith('pglite:') ? pglite(spec.slice('pglite:'.length)) : postgresDb(spec)
-  await db.transaction(async (tx) => {
-    for (const sql of migrations)
-      for (const statement of sql
-        .split(/;\s*$/m)
-        .map((s) => s.trim())
-        .filter(Boolean))
-        await tx.query(statement)
-  })
+  const db = spec.startsWith('pglite:') ? await pgliteDriver(spec) : postgresDriver(spec)
+  await migrate(db)
   return db
 }
 

@@ -6,19 +6,30 @@ import type { Database } from '../shared/databases'
 import { childEnv, startChild } from '../shared/processes'
 import { benchProduct } from '../shared/product'
 import type { StepTimes, Target } from './load'
-import { userIdOf } from './tma-pay-target'
+import { userIdOf } from './sim-target'
 
 const requestTimeoutMs = 30_000
 
-export async function startBaselineTarget(repoRoot: string, store: Database): Promise<Target> {
+export async function startBaselineTarget(
+  repoRoot: string,
+  store: Database,
+  node: string[] = [process.execPath],
+): Promise<Target> {
   const server = await startChild(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'bench/server/baseline-server.ts'), '--store', store.spec],
+    node[0]!,
+    [
+      ...node.slice(1),
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench/server/baseline-server.ts'),
+      '--store',
+      store.spec,
+    ],
     {
       cwd: repoRoot,
       env: childEnv(),
       ready: /^baseline listening on (http:\/\/\S+)$/m,
-      timeoutMs: 60_000,
+      timeoutMs: node[0] === process.execPath ? 60_000 : 600_000,
       count: { logged: /^baseline: / },
     },
   )
@@ -37,7 +48,7 @@ export async function startBaselineTarget(repoRoot: string, store: Database): Pr
   }
 
   return {
-    name: 'baseline',
+    name: 'bare-sql',
     pid: server.pid,
     async pay(index, signal): Promise<StepTimes> {
       const userId = userIdOf(index)

@@ -1,12 +1,17 @@
 // The load loop both targets share: `count` payments, `concurrency` at a time, each timed by step.
 import { machineBusyCpuMs, ownCpuMs, processCpuMs } from '../shared/cpu'
+import { monotonicMicros, type Window } from '../shared/cpu-profile'
 
 export const stepNames = ['create', 'preCheckout', 'payment', 'whole'] as const
 export type StepName = (typeof stepNames)[number]
 export type StepTimes = Record<StepName, number>
 
+/** tma-pay; the hand-written shop (Hono, grammY, postgres.js); the bare SQL baseline (node:http, SQL only). */
+export const targetNames = ['tma-pay', 'hand-written', 'bare-sql'] as const
+export type TargetName = (typeof targetNames)[number]
+
 export interface Target {
-  readonly name: 'tma-pay' | 'baseline'
+  readonly name: TargetName
   /** The server's process. */
   readonly pid: number
   /** One whole payment by user number `index` (distinct per payment, so no per-user limit is met); ms per step. */
@@ -28,6 +33,10 @@ export interface RoundResult {
   serverCpuMs: number | undefined
   benchCpuMs: number
   machineCpuMs: number | undefined
+  /** When the round ran, on the monotonic clock: the samples of a server's CPU profile that belong to it. */
+  window: Window
+  /** Under --instructions: what the server executed during the round (callgrind). */
+  instructions?: number
 }
 
 // A round stops early past this many failures: a dead server fails every payment, some only at a timeout.
@@ -68,8 +77,10 @@ export async function runRound(
   const benchCpu = ownCpuMs()
   const machineCpu = machineBusyCpuMs()
   const started = performance.now()
+  const windowStart = monotonicMicros()
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
   const wallMs = performance.now() - started
+  const windowEnd = monotonicMicros()
   const serverCpuAfter = processCpuMs(target.pid)
   const benchCpuMs = ownCpuMs() - benchCpu
   const machineCpuAfter = machineBusyCpuMs()
@@ -85,5 +96,6 @@ export async function runRound(
     serverCpuMs: delta(serverCpu, serverCpuAfter),
     benchCpuMs,
     machineCpuMs: delta(machineCpu, machineCpuAfter),
+    window: [windowStart, windowEnd],
   }
 }

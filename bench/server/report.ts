@@ -1,13 +1,15 @@
-// What the bench prints (and writes with --json): per store, tma-pay and the baseline side by side.
+// What the bench prints (and writes with --json): per store, tma-pay, the hand-written shop and the bare SQL
+// baseline side by side, tma-pay's ratios to both, and (under --cpu-prof) where each server spent its CPU.
 
+import { type ProfileSummary, profileLines } from '../shared/cpu-profile'
 import type { StoreKind } from '../shared/flags'
 import { busyBeforeLines, type Machine } from '../shared/machine'
 import type { Spread } from '../shared/stats'
-import type { StepName } from './load'
+import type { StepName, TargetName } from './load'
 import type { BenchOptions } from './options'
 
 export interface TargetSummary {
-  target: 'tma-pay' | 'baseline'
+  target: TargetName
   /** Measured payments that completed, over all rounds. */
   payments: number
   /** Median over the rounds. */
@@ -19,16 +21,22 @@ export interface TargetSummary {
   errors: string[]
   /** Warning and error lines the server logged. */
   serverLogLines: number
-  /** CPU ms per measured payment: the server process, this process (client + simulator), the rest of the machine
+  /** CPU ms per measured payment: the server process, this process (client + simulators), the rest of the machine
    * (PostgreSQL, the OS); and how busy all cores were. Undefined where /proc is missing. */
   cpu: { server?: number; bench: number; rest?: number; machineBusyPercent?: number }
+  /** Under --instructions: what the server executed per payment in the measured rounds (callgrind). */
+  instructionsPerPayment?: number
+  /** Under --syscalls: the server's system calls per payment, by name, over one extra round under strace. */
+  syscalls?: Record<string, number>
 }
 
 export interface StoreSummary {
   store: StoreKind
   label: string
-  tmaPay?: TargetSummary
-  baseline?: TargetSummary
+  /** In the order of --targets; the hand-written shop only on PostgreSQL. */
+  targets?: TargetSummary[]
+  /** Under --cpu-prof: each server's profile, restricted to its measured rounds. */
+  profiles?: Partial<Record<TargetName, ProfileSummary & { file: string }>>
   skipped?: string
 }
 
@@ -39,6 +47,15 @@ export interface BenchReport {
   command: string
   startedAt: string
   seconds: number
+}
+
+/** Issue 14's targets for tma-pay on PostgreSQL. */
+export const targets = { cpuVsHandWritten: 1.5, throughputVsHandWritten: 0.75, throughputVsBare: 0.75 }
+
+const labels: Record<TargetName, string> = {
+  'tma-pay': 'tma-pay',
+  'hand-written': 'hand-written',
+  'bare-sql': 'bare SQL',
 }
 
 const stepLabels: Record<StepName, string> = {
@@ -53,88 +70,140 @@ function ms(value: number | undefined): string {
   return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)
 }
 
-const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b > 0 ? (a / b).toFixed(2) : '-')
+const quotient = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a / b) ? a / b : undefined
+const ratio = (a: number | undefined, b: number | undefined) => quotient(a, b)?.toFixed(2) ?? '-'
 
-const widths = [34, 20, 20, 18]
-const row = (...cells: string[]) =>
+const row = (cells: string[], widths: number[]) =>
   cells
-    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i] ?? 16)))
     .join('  ')
     .trimEnd()
 
 function storeTable(summary: StoreSummary, rounds: number): string[] {
   const lines = [summary.label]
-  if (summary.skipped) return [...lines, `  skipped: ${summary.skipped}`]
-  const t = summary.tmaPay!
-  const b = summary.baseline!
-  const pair = (s: TargetSummary, step: StepName) => `${ms(s.steps[step].p50)} / ${ms(s.steps[step].p99)}`
-  lines.push(row('', 'tma-pay', 'baseline', 'tma-pay/baseline'))
+  if (summary.skipped || !summary.targets) return [...lines, `  skipped: ${summary.skipped}`]
+  const all = summary.targets
+  const tmaPay = all.find((s) => s.target === 'tma-pay')
+  const others = tmaPay ? all.filter((s) => s !== tmaPay) : []
+  const widths = [34, ...all.map(() => 18), ...others.map(() => 22)]
+  const line = (label: string, cell: (s: TargetSummary) => string, ratioOf?: (s: TargetSummary) => string) =>
+    lines.push(row([label, ...all.map(cell), ...others.map((o) => (ratioOf ? ratioOf(o) : ''))], widths))
   lines.push(
     row(
-      rounds > 1 ? `payments/s (median of ${rounds} rounds)` : 'payments/s',
-      t.paymentsPerSecond.toFixed(1),
-      b.paymentsPerSecond.toFixed(1),
-      ratio(t.paymentsPerSecond, b.paymentsPerSecond),
+      ['', ...all.map((s) => labels[s.target]), ...others.map((o) => `tma-pay/${labels[o.target]}`)],
+      widths,
     ),
   )
-  if (rounds > 1) {
-    const each = (s: TargetSummary) => s.roundsPaymentsPerSecond.map((v) => v.toFixed(0)).join(' ')
-    lines.push(row('  each round', each(t), each(b)))
-  }
-  lines.push(
-    row(rounds > 1 ? `latency, ms: p50 / p99 (median of ${rounds} rounds)` : 'latency, ms: p50 / p99'),
+  line(
+    rounds > 1 ? `payments/s (median of ${rounds} rounds)` : 'payments/s',
+    (s) => s.paymentsPerSecond.toFixed(1),
+    (o) => ratio(tmaPay!.paymentsPerSecond, o.paymentsPerSecond),
   )
-  for (const step of Object.keys(stepLabels) as StepName[]) {
-    const p50 = ratio(t.steps[step].p50, b.steps[step].p50)
+  if (rounds > 1) line('  each round', (s) => s.roundsPaymentsPerSecond.map((v) => v.toFixed(0)).join(' '))
+  lines.push(rounds > 1 ? `latency, ms: p50 / p99 (median of ${rounds} rounds)` : 'latency, ms: p50 / p99')
+  for (const step of Object.keys(stepLabels) as StepName[])
+    line(
+      `  ${stepLabels[step]}`,
+      (s) => `${ms(s.steps[step].p50)} / ${ms(s.steps[step].p99)}`,
+      (o) =>
+        `${ratio(tmaPay!.steps[step].p50, o.steps[step].p50)} / ${ratio(tmaPay!.steps[step].p99, o.steps[step].p99)}`,
+    )
+  lines.push('CPU per payment, ms')
+  line(
+    '  server process',
+    (s) => ms(s.cpu.server),
+    (o) => ratio(tmaPay!.cpu.server, o.cpu.server),
+  )
+  if (all.some((s) => s.instructionsPerPayment !== undefined))
+    line(
+      '  server instructions (callgrind), millions',
+      (s) => (s.instructionsPerPayment === undefined ? '-' : (s.instructionsPerPayment / 1e6).toFixed(2)),
+      (o) => ratio(tmaPay!.instructionsPerPayment, o.instructionsPerPayment),
+    )
+  line('  bench process (client + sim)', (s) => ms(s.cpu.bench))
+  line('  rest of machine (PostgreSQL, OS)', (s) => ms(s.cpu.rest))
+  line('  all cores busy', (s) =>
+    s.cpu.machineBusyPercent === undefined ? '-' : `${s.cpu.machineBusyPercent.toFixed(0)}%`,
+  )
+  if (all.some((s) => s.syscalls)) {
+    const calls = (s: TargetSummary, names: string[]) =>
+      s.syscalls ? names.reduce((n, name) => n + (s.syscalls![name] ?? 0), 0) : undefined
+    const groups: Array<[string, string[] | undefined]> = [
+      ['  all', undefined],
+      ['  writes (write, writev, sendto, sendmsg)', ['write', 'writev', 'sendto', 'sendmsg']],
+      ['  reads (read, readv, recvfrom, recvmsg)', ['read', 'readv', 'recvfrom', 'recvmsg']],
+      ['  waits (epoll_wait, epoll_pwait)', ['epoll_wait', 'epoll_pwait']],
+    ]
+    lines.push('system calls per payment (strace -c, one more round)')
+    for (const [label, names] of groups) {
+      const of = (s: TargetSummary) => calls(s, names ?? Object.keys(s.syscalls ?? {}))
+      line(
+        label,
+        (s) => of(s)?.toFixed(1) ?? '-',
+        (o) => ratio(of(tmaPay!), of(o)),
+      )
+    }
+  }
+  line('payments measured / errors', (s) => `${s.payments} / ${s.errors.length}`)
+  line('server warning/error log lines', (s) => String(s.serverLogLines))
+  for (const s of all)
+    for (const error of s.errors.slice(0, 5)) lines.push(`  ! ${labels[s.target]}: ${error}`)
+  lines.push(...targetLines(all))
+  for (const [name, profile] of Object.entries(summary.profiles ?? {}))
     lines.push(
-      row(
-        `  ${stepLabels[step]}`,
-        pair(t, step),
-        pair(b, step),
-        `${p50} / ${ratio(t.steps[step].p99, b.steps[step].p99)}`,
-      ),
+      '',
+      ...profileLines(`profile of ${name} (${profile.file})`, profile, name === 'tma-pay' ? 25 : 12),
+    )
+  return lines
+}
+
+/** Issue 14's targets, MET or MISSED, for what this store measured. */
+function targetLines(all: TargetSummary[]): string[] {
+  const of = (name: TargetName) => all.find((s) => s.target === name)
+  const tmaPay = of('tma-pay')
+  const handWritten = of('hand-written')
+  const bare = of('bare-sql')
+  if (!tmaPay) return []
+  const verdict = (value: number | undefined, limit: number, atMost: boolean) =>
+    value === undefined
+      ? '-'
+      : `${value.toFixed(2)} ${atMost ? '<=' : '>='} ${limit} ${(atMost ? value <= limit : value >= limit) ? 'MET' : 'MISSED'}`
+  const checks: string[] = []
+  if (handWritten) {
+    checks.push(
+      `server CPU per payment / hand-written's ${verdict(quotient(tmaPay.cpu.server, handWritten.cpu.server), targets.cpuVsHandWritten, true)}`,
+      `payments/s / hand-written's ${verdict(quotient(tmaPay.paymentsPerSecond, handWritten.paymentsPerSecond), targets.throughputVsHandWritten, false)}`,
     )
   }
-  lines.push(row('CPU per payment, ms'))
-  lines.push(
-    row(
-      '  server process',
-      ms(t.cpu.server),
-      ms(b.cpu.server),
-      ratio(t.cpu.server ?? NaN, b.cpu.server ?? NaN),
-    ),
-  )
-  lines.push(row('  bench process (client + sim)', ms(t.cpu.bench), ms(b.cpu.bench)))
-  lines.push(row('  rest of machine (PostgreSQL, OS)', ms(t.cpu.rest), ms(b.cpu.rest)))
-  const busy = (s: TargetSummary) =>
-    s.cpu.machineBusyPercent === undefined ? '-' : `${s.cpu.machineBusyPercent.toFixed(0)}%`
-  lines.push(row('  all cores busy', busy(t), busy(b)))
-  lines.push(
-    row(
-      'payments measured / errors',
-      `${t.payments} / ${t.errors.length}`,
-      `${b.payments} / ${b.errors.length}`,
-    ),
-  )
-  lines.push(row('server warning/error log lines', String(t.serverLogLines), String(b.serverLogLines)))
-  for (const error of [...t.errors.slice(0, 5), ...b.errors.slice(0, 5)]) lines.push(`  ! ${error}`)
-  return lines
+  if (bare)
+    checks.push(
+      `payments/s / bare SQL's ${verdict(quotient(tmaPay.paymentsPerSecond, bare.paymentsPerSecond), targets.throughputVsBare, false)}`,
+    )
+  return checks.length ? ['targets (tma-pay):', ...checks.map((check) => `  ${check}`)] : []
 }
 
 export function formatReport(report: BenchReport): string {
   const { options, machine } = report
   const lines = [
     `tma-pay server bench: per target and store, ${options.warmup} warm-up payments (not counted), then ` +
-      `${options.rounds} round(s) of ${options.payments} payments, concurrency ${options.concurrency}`,
+      `${options.rounds} round(s) of ${options.payments} payments, concurrency ${options.concurrency}` +
+      (options.cpuProf ? '; every server under node --cpu-prof (slower than unprofiled)' : '') +
+      (options.instructions
+        ? '; every server under callgrind (times and CPU mean nothing; instructions do)'
+        : ''),
     '',
   ]
   for (const store of report.stores) lines.push(...storeTable(store, options.rounds), '')
   lines.push(
-    'tma-pay:  `tma-pay serve` (child process) on the Telegram simulator (in the bench process), over loopback.',
-    'baseline: bare node:http (child process) running the same SQL per payment; no Hono, grammY, init data, Bot API.',
-    'steps:    create = POST /orders. pre-checkout = tma-pay: pre_checkout_query webhook sent -> answer reaches the',
-    '          simulator; baseline: POST /orders/:id/pre-checkout. successful_payment / pay = tma-pay: the webhook',
-    '          sent -> its 2xx; baseline: POST /orders/:id/pay. whole payment = create sent -> payment acknowledged.',
+    'tma-pay:      `tma-pay serve` (child process) on the Telegram simulator (in the bench process), over loopback.',
+    'hand-written: a shop in Hono + grammY + postgres.js + @tma.js/init-data-node (child process) on a simulator of',
+    '              its own, the same HTTP route and Bot API calls; init data, pre-checkout check, exactly-once',
+    '              payment row; no idempotency keys, timeline, outbox, streams (PostgreSQL only).',
+    "bare SQL:     bare node:http (child process) running tma-pay's SQL of a payment; no Hono, grammY, init data, Bot API.",
+    'steps:    create = POST /orders. pre-checkout = tma-pay and hand-written: pre_checkout_query webhook sent -> answer',
+    '          reaches the simulator; bare SQL: POST /orders/:id/pre-checkout. successful_payment / pay = the webhook',
+    '          sent -> its 2xx; bare SQL: POST /orders/:id/pay. whole payment = create sent -> payment acknowledged.',
     '          Each figure is the median over the rounds (payments/s, and every round p50 and p99). See bench/README.md.',
     '',
     `machine: node ${machine.node}, ${machine.cpus} CPUs (${machine.availableParallelism} available), ${machine.cpuModel}, ` +

@@ -1,24 +1,30 @@
-// The server bench: whole payments through `tma-pay serve` and through a bare baseline doing the same SQL,
-// on PGlite and on PostgreSQL, over 127.0.0.1 only. Bounded in payments and in time (--timeout); it stops
-// its children and the PostgreSQL cluster it started on the way out. Results go to stdout, progress to
-// stderr; nothing is written into the repository (temp files live in the OS temp dir and are removed).
+// The server bench: whole payments through `tma-pay serve`, through a hand-written shop (Hono, grammY,
+// postgres.js; PostgreSQL only) and through a bare baseline doing tma-pay's SQL, on PGlite and on PostgreSQL,
+// over 127.0.0.1 only. Bounded in payments and in time (--timeout); it stops its children and the PostgreSQL
+// cluster it started on the way out. Results go to stdout, progress to stderr; nothing is written into the
+// repository (temp files live in the OS temp dir and are removed).
 //
-//   npx tsx bench/server/run.ts [--quick] [--payments 300] [--concurrency 8] [--json FILE]
-import { writeFileSync } from 'node:fs'
+//   npx tsx bench/server/run.ts [--quick] [--payments 300] [--concurrency 8] [--cpu-prof DIR] [--json FILE]
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { withCleanups } from '../shared/cleanups'
+import { cpuProfFlags, latestProfile, summarizeProfile } from '../shared/cpu-profile'
 import type { DatabaseServer } from '../shared/databases'
+import { callgrindNode, countInstructions } from '../shared/instructions'
 import { makeTempRoot, runBench } from '../shared/lifecycle'
 import { busyBeforeStart, describeMachine } from '../shared/machine'
 import { writeProductsFile } from '../shared/product'
 import { progress } from '../shared/progress'
 import { median, type Spread, spread } from '../shared/stats'
 import { eachStore } from '../shared/stores'
+import { countSyscalls } from '../shared/syscalls'
 import { startBaselineTarget } from './baseline-target'
-import { type RoundResult, runRound, type StepName, stepNames, type Target } from './load'
+import { type RoundResult, runRound, type StepName, stepNames, type Target, type TargetName } from './load'
 import { type BenchOptions, parseOptions, reproduceCommand, usage } from './options'
 import { type BenchReport, formatReport, type StoreSummary, type TargetSummary } from './report'
+import { startShopTarget } from './shop-target'
 import { startTmaPayTarget } from './tma-pay-target'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -73,7 +79,32 @@ function summarize(target: Target, rounds: RoundResult[]): TargetSummary {
     errors: rounds.flatMap((round) => round.errors),
     serverLogLines: target.serverErrors(),
     cpu: cpuPerPayment(rounds),
+    ...(rounds.every((round) => round.instructions !== undefined)
+      ? {
+          instructionsPerPayment:
+            sum(rounds.map((round) => round.instructions!)) / sum(rounds.map((round) => round.payments)),
+        }
+      : {}),
   }
+}
+
+/**
+ * Starts one target on a fresh database, with node as `node` runs it: plain, under --cpu-prof (its profile into a
+ * directory of its own), or under callgrind.
+ */
+async function startTarget(
+  name: TargetName,
+  server: DatabaseServer,
+  productsFile: string,
+  node: string[],
+  defer: (undo: () => Promise<unknown>) => void,
+): Promise<Target> {
+  const db = await server.fresh()
+  defer(() => db.drop())
+  progress(`${server.kind}: starting ${name}`)
+  if (name === 'tma-pay') return startTmaPayTarget(repoRoot, productsFile, db, node)
+  if (name === 'hand-written') return startShopTarget(repoRoot, db, node)
+  return startBaselineTarget(repoRoot, db, node)
 }
 
 function benchStore(
@@ -82,30 +113,55 @@ function benchStore(
   productsFile: string,
   signal: AbortSignal,
 ): Promise<StoreSummary> {
+  // The hand-written shop is written for postgres.js: PostgreSQL only.
+  const names = options.targets.filter((name) => name !== 'hand-written' || server.kind === 'postgres')
+  const profileDirs = new Map<TargetName, string>()
+  const dumpDirs = new Map<TargetName, string>()
+  for (const [dir, dirs] of [
+    [options.cpuProf, profileDirs],
+    [options.instructions, dumpDirs],
+  ] as const) {
+    if (!dir) continue
+    mkdirSync(dir, { recursive: true })
+    for (const name of names) dirs.set(name, mkdtempSync(join(resolve(dir), `${server.kind}-${name}-`)))
+  }
+  const nodeOf = (name: TargetName) =>
+    profileDirs.has(name)
+      ? [process.execPath, ...cpuProfFlags(profileDirs.get(name)!)]
+      : dumpDirs.has(name)
+        ? callgrindNode(dumpDirs.get(name)!)
+        : [process.execPath]
+  /** A measured round; under --instructions, counted by callgrind. */
+  const measure = async (target: Target, firstIndex: number): Promise<RoundResult> => {
+    const round = () => runRound(target, firstIndex, options.payments, options.concurrency, signal)
+    const dir = dumpDirs.get(target.name)
+    if (!dir) return round()
+    const { result, instructions } = await countInstructions(target.pid, dir, round)
+    return { ...result, instructions }
+  }
+  const results = new Map<Target, RoundResult[]>()
+  const targets: Target[] = []
+  const stopped = new Map<Target, Promise<void>>()
+  // Once each, newest first: each fetch tap then puts back the fetch it wrapped.
+  const stop = (target: Target) => stopped.get(target) ?? stopped.set(target, target.stop()).get(target)!
   return withCleanups(async (defer) => {
-    const tmaPayDb = await server.fresh()
-    defer(() => tmaPayDb.drop())
-    const baselineDb = await server.fresh()
-    defer(() => baselineDb.drop())
-    progress(`${server.kind}: starting tma-pay serve`)
-    const tmaPay = await startTmaPayTarget(repoRoot, productsFile, tmaPayDb)
-    defer(() => tmaPay.stop())
-    progress(`${server.kind}: starting the baseline server`)
-    const baseline = await startBaselineTarget(repoRoot, baselineDb)
-    defer(() => baseline.stop())
-
-    const targets = [tmaPay, baseline]
+    for (const name of names) {
+      const target = await startTarget(name, server, productsFile, nodeOf(name), defer)
+      // Stopped before the next store; a profile is written when its server exits.
+      defer(() => stop(target))
+      targets.push(target)
+      results.set(target, [])
+    }
     for (const target of targets) {
       progress(`${server.kind}: ${target.name} warm-up, ${options.warmup} payments`)
       const warm = await runRound(target, 0, options.warmup, options.concurrency, signal)
       if (warm.errors.length > 0) throw new Error(`${target.name} warm-up failed: ${warm.errors[0]}`)
     }
-    const results = new Map<Target, RoundResult[]>(targets.map((target) => [target, []]))
     let firstIndex = options.warmup
     for (let round = 0; round < options.rounds; round++) {
-      // Taking turns, first one then the other, so drift (a warming cache, a busy neighbour) hits both alike.
+      // Taking turns, forwards then backwards, so drift (a warming cache, a busy neighbour) hits all alike.
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-        const result = await runRound(target, firstIndex, options.payments, options.concurrency, signal)
+        const result = await measure(target, firstIndex)
         results.get(target)!.push(result)
         progress(
           `${server.kind}: ${target.name} round ${round + 1}/${options.rounds}: ${result.payments} payments, ` +
@@ -114,11 +170,45 @@ function benchStore(
       }
       firstIndex += options.payments
     }
+    const summaries = targets.map((target) => summarize(target, results.get(target)!))
+    if (options.syscalls)
+      for (const [i, target] of targets.entries()) {
+        progress(`${server.kind}: ${target.name}, ${options.payments} payments under strace -c`)
+        const { result, counts } = await countSyscalls(target.pid, () =>
+          runRound(target, firstIndex, options.payments, options.concurrency, signal),
+        )
+        firstIndex += options.payments
+        if (result.errors.length) throw new Error(`${target.name} under strace: ${result.errors[0]}`)
+        if (counts)
+          summaries[i]!.syscalls = Object.fromEntries(
+            Object.entries(counts).map(([name, calls]) => [name, calls / result.payments]),
+          )
+      }
+    // The servers exit (and write their profiles) before the profiles are read.
+    for (const target of [...targets].reverse()) await stop(target)
+    const profiles: StoreSummary['profiles'] = {}
+    for (const [name, dir] of profileDirs) {
+      const file = latestProfile(dir)
+      const rounds = [...results].find(([target]) => target.name === name)?.[1] ?? []
+      if (!file) {
+        progress(`${server.kind}: ${name} wrote no profile in ${dir}`)
+        continue
+      }
+      const payments = sum(rounds.map((round) => round.payments))
+      profiles[name] = {
+        file,
+        ...summarizeProfile(
+          file,
+          rounds.map((round) => round.window),
+          payments,
+        ),
+      }
+    }
     return {
       store: server.kind,
       label: server.label,
-      tmaPay: summarize(tmaPay, results.get(tmaPay)!),
-      baseline: summarize(baseline, results.get(baseline)!),
+      targets: summaries,
+      ...(options.cpuProf ? { profiles } : {}),
     }
   })
 }
@@ -148,9 +238,7 @@ async function main(options: BenchOptions, signal: AbortSignal): Promise<number>
   }
   console.log(formatReport(report))
   if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`)
-  const failed = stores.some(
-    (store) => (store.tmaPay?.errors.length ?? 0) + (store.baseline?.errors.length ?? 0) > 0,
-  )
+  const failed = stores.some((store) => (store.targets ?? []).some((target) => target.errors.length > 0))
   return failed ? 1 : 0
 }
 

@@ -21,10 +21,15 @@ export interface ServeConfig {
   notify?: { url: string; secret: string }
   /** Log lines to count by name; by default its warning and error lines. */
   count?: Record<string, RegExp>
+  /** The command line that runs node, before the script: `[process.execPath]` by default; with flags of its own
+   * (--cpu-prof), or under a tool (valgrind). */
+  node?: string[]
 }
 
 export function startServe(config: ServeConfig): Promise<Child> {
+  const [command, ...nodeArgs] = config.node ?? [process.execPath]
   const args = [
+    nodeArgs,
     join(config.repoRoot, 'bin/tma-pay.mjs'),
     'serve',
     ['--port', String(config.port)],
@@ -37,12 +42,13 @@ export function startServe(config: ServeConfig): Promise<Child> {
     ['--public-url', config.publicUrl],
     config.notify ? ['--notify-url', config.notify.url, '--notify-secret', config.notify.secret] : [],
   ].flat()
-  return startChild(process.execPath, args, {
+  return startChild(command!, args, {
     cwd: config.repoRoot,
     // The source, not a dist/ build that may be older than the checkout being measured.
     env: childEnv({ TMA_PAY_CLI_FROM_SOURCE: '1' }),
     ready: /^tma-pay listening on (http:\/\/\S+)$/m,
-    timeoutMs: 60_000,
+    // Under valgrind the start takes minutes.
+    timeoutMs: command === process.execPath ? 60_000 : 600_000,
     count: config.count ?? { logged: /\[tma-pay\]/ },
   })
 }
@@ -62,6 +68,7 @@ export async function startServeOnSimulator(
   repoRoot: string,
   productsFile: string,
   store: Database,
+  node: string[] = [process.execPath],
 ): Promise<ServedSimulator> {
   // No redeliveries: a failed webhook is an error of this run, not something to paper over 200 ms later.
   const sim = await createTelegramSimulator({ recordDir: false, retryDelaysMs: [] })
@@ -72,7 +79,7 @@ export async function startServeOnSimulator(
     for (let attempt = 1; !server; attempt++) {
       const port = await freePort()
       const publicUrl = `http://127.0.0.1:${port}`
-      const config = { repoRoot, productsFile, store: store.spec, port, publicUrl, webhookSecret }
+      const config = { repoRoot, productsFile, store: store.spec, port, publicUrl, webhookSecret, node }
       server = await startServe({ ...config, botToken: sim.botToken, apiRoot: sim.url }).catch((error) => {
         if (attempt >= 3 || !/is in use/.test(String(error))) throw error
         return undefined

@@ -1,9 +1,9 @@
 import { Api, type Context, type MiddlewareFn } from 'grammy'
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { Order } from '../core'
 import { PayError } from '../core/errors'
 import { adminAuth } from './admin-auth'
+import { fastBodyLimit } from './body-limit'
 import { toCatalog } from './catalog'
 import { createChatInvoices } from './chat-invoices'
 import { corsMiddleware } from './cors'
@@ -161,7 +161,7 @@ export function buildPayServer(serverOptions: PayServerOptions): {
   // Preflights first: before the body limit, auth and the wait for the store.
   if (cors) app.use(cors)
   app.use(
-    bodyLimit({
+    fastBodyLimit({
       maxSize: options.maxBodyBytes,
       onError: () => {
         const response = errorResponse(

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto'
 import type { Order } from '../core'
 import { PayError } from '../core/errors'
 import { orderErrors } from '../core/order-errors'
 import { sleep } from '../core/sleep'
 import type { CreateOrderBody } from './input'
-import type { PayStore } from './store/types'
+import type { CreationSlot, PayStore } from './store/types'
 
 /** How long a request waits for another one holding its Idempotency-Key to make the order. */
 const WAIT_FOR_HOLDER_MS = 10_000
@@ -16,14 +17,15 @@ export async function requestHash(userId: number, body: CreateOrderBody): Promis
     body.quantity,
     Object.entries(body.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   ])
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('')
+  // node:crypto's hash is synchronous: WebCrypto's digest is a job on the thread pool and a promise, per request.
+  return createHash('sha256').update(canonical).digest('hex')
 }
 
 /**
  * Reserves `key` for a new order `orderId`, or finds the order an earlier request with the same key and body
  * made (`existing`). Another request with this key may be creating its order right now: its result is ours,
- * waited for. A holder that died mid-creation is taken over after `takeoverAfterMs`.
+ * waited for. A holder that died mid-creation is taken over after `takeoverAfterMs`. With `slot`, a creation slot
+ * is taken with the reservation (`slotTaken`: whether one was left), in the same round trip.
  */
 export async function reserveIdempotencyKey(
   store: PayStore,
@@ -32,11 +34,13 @@ export async function reserveIdempotencyKey(
   body: CreateOrderBody,
   orderId: string,
   takeoverAfterMs: number,
-): Promise<{ existing?: Order }> {
+  slot?: CreationSlot,
+): Promise<{ existing?: Order; slotTaken?: boolean }> {
   const hash = await requestHash(userId, body)
   for (const deadline = Date.now() + WAIT_FOR_HOLDER_MS; ; await sleep(100)) {
-    const reservation = await store.reserveIdempotencyKey(userId, key, hash, orderId, takeoverAfterMs)
-    if (reservation.state === 'reserved') return {}
+    const reservation = await store.reserveIdempotencyKey(userId, key, hash, orderId, takeoverAfterMs, slot)
+    if (reservation.state === 'reserved')
+      return reservation.slotTaken === undefined ? {} : { slotTaken: reservation.slotTaken }
     if (reservation.requestHash !== hash) throw orderErrors.idempotencyConflict()
     if (reservation.completed) {
       const existing = await store.getOrder(reservation.orderId)

@@ -61,7 +61,12 @@ export function createOrderService(options: OrderServiceOptions) {
   async function takeCreationSlot(userId: number) {
     const limit = options.rateLimit
     if (!limit || (await store.takeCreationSlot(userId, limit.max, limit.windowMs))) return
-    throw new PayError(
+    throw rateLimited()
+  }
+
+  function rateLimited() {
+    const limit = options.rateLimit as { max: number; windowMs: number }
+    return new PayError(
       'rate_limited',
       `Too many orders: at most ${limit.max} per ${limit.windowMs / 1000} s.`,
       {
@@ -119,16 +124,22 @@ export function createOrderService(options: OrderServiceOptions) {
   ): Promise<{ order: Order; created: boolean }> {
     const { product, amount } = await priced(body)
     const orderId = newOrderId()
+    // Nothing stands between the key and the slot but for a non-consumable (its ownership checks, which must not
+    // cost a slot): otherwise both are taken in one round trip.
+    const slotWithKey = idempotencyKey && kindOf(product) !== 'non-consumable' ? options.rateLimit : false
+    let slotTaken: boolean | undefined
     if (idempotencyKey) {
-      const { existing } = await reserveIdempotencyKey(
+      const reserved = await reserveIdempotencyKey(
         store,
         user.id,
         idempotencyKey,
         body,
         orderId,
         options.idempotencyTakeoverMs,
+        slotWithKey || undefined,
       )
-      if (existing) return { order: await expireIfDue(existing), created: false }
+      if (reserved.existing) return { order: await expireIfDue(reserved.existing), created: false }
+      slotTaken = reserved.slotTaken
     }
     try {
       if (kindOf(product) === 'non-consumable') {
@@ -141,7 +152,8 @@ export function createOrderService(options: OrderServiceOptions) {
           return { order: open, created: false }
         }
       }
-      await takeCreationSlot(user.id)
+      if (!slotWithKey) await takeCreationSlot(user.id)
+      else if (!slotTaken) throw rateLimited()
       const made = await makeInvoice(orderId, product, body.quantity, amount)
       const { invoiceUrl, detail } = typeof made === 'string' ? { invoiceUrl: made, detail: {} } : made
       const order = newOrder(product, {

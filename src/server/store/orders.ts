@@ -3,7 +3,7 @@ import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
 import { orderFromRow } from './rows'
 import type { SqlDriver } from './sql'
-import { insertEvent, lockOrder } from './timeline'
+import { lockPurchase, notifyEvent, updateOrder, updateOrderIfUnchanged } from './timeline'
 import {
   type EventInput,
   IdempotencyKeyTakenOver,
@@ -11,57 +11,91 @@ import {
   type PayStore,
   type PurchaseTerms,
 } from './types'
+import { type RowVersions, rowVersions } from './versions'
 
 const expirableStatuses = EXPIRABLE_STATUSES.map((status) => `'${status}'`).join(', ')
 
+/**
+ * The creation-slot upsert, on `source` (the row to insert: user_id, window_start, used) with the `max` and
+ * `windowMs` parameters. One statement: the upsert locks the user's row, so concurrent creations queue on it and
+ * each sees the count the one before it left. A window that has passed starts again at 1.
+ */
+export const creationSlotUpsert = (source: string, max: string, windowMs: string) =>
+  `insert into tma_pay_creation_limits as l (user_id, window_start, used) ${source}
+     on conflict (user_id) do update set
+       window_start = case when l.window_start <= now() - (${windowMs} || ' milliseconds')::interval then now() else l.window_start end,
+       used = case when l.window_start <= now() - (${windowMs} || ' milliseconds')::interval then 1 else l.used + 1 end
+     where l.window_start <= now() - (${windowMs} || ' milliseconds')::interval or l.used < ${max}`
+
 /** Orders: creation, reads and lists, status changes, expiry, and the per-user creation limit. */
-export const orderQueries = (db: SqlDriver) => ({
+export const orderQueries = (db: SqlDriver, versions: RowVersions = rowVersions()) => ({
   async insertOrder(
     order: Order,
     event: EventInput,
     { idempotency, terms }: { idempotency?: { userId: number; key: string }; terms?: PurchaseTerms } = {},
   ) {
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `insert into tma_pay_orders (id, user_id, product_id, title, description, photo_url, quantity, amount, currency,
-             status, invoice_url, metadata, subscription, created_at, updated_at, expires_at, product_kind, access_seconds)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $17, $18)`,
-        [
-          order.id,
-          order.userId,
-          order.productId,
-          order.title,
-          order.description,
-          order.photoUrl ?? null,
-          order.quantity,
-          order.amount,
-          order.currency,
-          order.status,
-          order.invoiceUrl,
-          JSON.stringify(order.metadata),
-          order.subscription ? JSON.stringify(order.subscription) : null,
-          order.createdAt,
-          order.updatedAt,
-          order.expiresAt,
-          terms?.kind ?? 'consumable',
-          terms?.accessSeconds ?? null,
-        ],
-      )
-      await insertEvent(tx, order, event, new Date(order.createdAt))
-      if (idempotency) {
-        const completed = await tx.query(
-          'update tma_pay_idempotency_keys set completed = true where user_id = $1 and key = $2 and order_id = $3 returning key',
-          [idempotency.userId, idempotency.key, order.id],
-        )
-        // Our reservation went stale and another request took the key over: its order is the one, not ours.
-        if (completed.length === 0) throw new IdempotencyKeyTakenOver(order.id)
-      }
-    })
+    const params: unknown[] = [
+      order.id,
+      order.userId,
+      order.productId,
+      order.title,
+      order.description,
+      order.photoUrl ?? null,
+      order.quantity,
+      order.amount,
+      order.currency,
+      order.status,
+      order.invoiceUrl,
+      JSON.stringify(order.metadata),
+      order.subscription ? JSON.stringify(order.subscription) : null,
+      order.createdAt,
+      order.updatedAt,
+      order.expiresAt,
+      terms?.kind ?? 'consumable',
+      terms?.accessSeconds ?? null,
+    ]
+    const next = (value: unknown) => `$${params.push(value)}`
+    const values = params.map((_, i) => (i === 11 || i === 12 ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ')
+    // The key is completed only if this creation still holds it; the order is inserted only if it was. When a
+    // stale reservation was taken over by another request, nothing is written: its order is the one, not ours.
+    const key = idempotency
+      ? `k as (update tma_pay_idempotency_keys set completed = true
+           where user_id = ${next(idempotency.userId)} and key = ${next(idempotency.key)} and order_id = $1 returning key),`
+      : ''
+    const eventValues = [
+      next(new Date(order.createdAt)),
+      next(order.status),
+      next(event.source),
+      next(JSON.stringify(event.detail ?? {})),
+      next(JSON.stringify(order)),
+    ].join(', ')
+    // One statement, so one transaction and one round trip: the key, the order, its first event and the NOTIFY.
+    const written = await db.query(
+      `with ${key}
+       o as (
+         insert into tma_pay_orders (id, user_id, product_id, title, description, photo_url, quantity, amount,
+           currency, status, invoice_url, metadata, subscription, created_at, updated_at, expires_at, product_kind,
+           access_seconds)
+         select ${values}${idempotency ? ' where exists (select 1 from k)' : ''} returning id
+       ),
+       e as (
+         insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
+         select id, ${eventValues} from o returning order_id
+       )
+       ${notifyEvent}`,
+      params,
+    )
+    if (written.length === 0) throw new IdempotencyKeyTakenOver(order.id)
   },
 
   async getOrder(orderId: string) {
-    const [row] = await db.query('select * from tma_pay_orders where id = $1', [orderId])
-    return row ? orderFromRow(row) : undefined
+    const [row] = await db.query(
+      'select xmin::text as tma_pay_version, * from tma_pay_orders where id = $1',
+      [orderId],
+    )
+    if (!row) return undefined
+    versions.remember(row, String(row.tma_pay_version))
+    return orderFromRow(row)
   },
 
   async listOrders(filter: ListOrdersFilter) {
@@ -83,9 +117,10 @@ export const orderQueries = (db: SqlDriver) => ({
     // Ids sort by creation time, so "after this id" in a newest-first list is "id < cursor".
     if (filter.startingAfter) add('id < ?', filter.startingAfter)
     const limit = filter.limit ?? 20
+    // The limit is a parameter too: each distinct text is a prepared statement kept per connection.
     const rows = await db.query(
-      `select * from tma_pay_orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${limit + 1}`,
-      params,
+      `select * from tma_pay_orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit $${params.length + 1}`,
+      [...params, limit + 1],
     )
     return {
       data: rows.slice(0, limit).map(orderFromRow),
@@ -95,17 +130,11 @@ export const orderQueries = (db: SqlDriver) => ({
   },
 
   async takeCreationSlot(userId: number, max: number, windowMs: number) {
-    // One statement: the upsert locks the user's row, so concurrent creations queue on it and each sees the
-    // count the one before it left. A window that has passed starts again at 1.
-    const rows = await db.query(
-      `insert into tma_pay_creation_limits as l (user_id, window_start, used) values ($1, now(), 1)
-         on conflict (user_id) do update set
-           window_start = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then now() else l.window_start end,
-           used = case when l.window_start <= now() - ($3 || ' milliseconds')::interval then 1 else l.used + 1 end
-         where l.window_start <= now() - ($3 || ' milliseconds')::interval or l.used < $2
-         returning used`,
-      [userId, max, String(windowMs)],
-    )
+    const rows = await db.query(`${creationSlotUpsert('values ($1, now(), 1)', '$2', '$3')} returning used`, [
+      userId,
+      max,
+      String(windowMs),
+    ])
     return rows.length > 0
   },
 
@@ -115,9 +144,25 @@ export const orderQueries = (db: SqlDriver) => ({
     event: EventInput,
     options: { maxEventsFromSource?: number } = {},
   ) {
+    const read = options.maxEventsFromSource === undefined ? versions.take(orderId) : undefined
+    if (read) {
+      const order = orderFromRow(read.row)
+      const next = nextStatus(order.status, kind)
+      if (next !== undefined && next !== order.status) {
+        const now = new Date()
+        const changes = {
+          status: next,
+          updated_at: now,
+          ...(next === 'refunded' ? { refunded_at: now } : {}),
+        }
+        const updated = await updateOrderIfUnchanged(db, read, changes, event, now, { versions })
+        if (updated) return { order: updated, changed: true, previous: order.status }
+      }
+    }
     return db.transaction(async (tx) => {
-      const order = await lockOrder(tx, orderId)
-      if (!order) return undefined
+      const locked = await lockPurchase(tx, orderId)
+      if (!locked) return undefined
+      const { order, row } = locked
       const previous = order.status
       const next = nextStatus(order.status, kind)
       if (next === undefined || next === order.status) return { order, changed: false, previous }
@@ -129,13 +174,12 @@ export const orderQueries = (db: SqlDriver) => ({
         if (Number(row?.n ?? 0) >= options.maxEventsFromSource) return { order, changed: false, previous }
       }
       const now = new Date()
-      const refunded = next === 'refunded'
-      const [row] = await tx.query(
-        `update tma_pay_orders set status = $2, updated_at = $3${refunded ? ', refunded_at = $3' : ''} where id = $1 returning *`,
-        [orderId, next, now],
-      )
-      const updated = orderFromRow(row!)
-      await insertEvent(tx, updated, event, now)
+      const changes = {
+        status: next,
+        updated_at: now,
+        ...(next === 'refunded' ? { refunded_at: now } : {}),
+      }
+      const updated = await updateOrder(tx, row, changes, event, now, { versions })
       return { order: updated, changed: true, previous }
     })
   },

@@ -1,12 +1,12 @@
 import type { Order } from '../../core'
 import { nextStatus } from '../../core/transitions'
 import { grantForPayment } from './entitlements'
-import { enqueueOutboxJob } from './outbox'
 import { markRefunded } from './refunds'
-import { orderFromRow } from './rows'
+import { orderFromRow, termsFromRow } from './rows'
 import type { SqlDriver, SqlExecutor } from './sql'
-import { insertEvent, lockOrder, lockPurchase } from './timeline'
+import { insertEvent, lockOrder, updateOrder, updateOrderIfUnchanged } from './timeline'
 import type { ChargeState, EventInput, PaymentRecord, RecordedPayment } from './types'
+import { type RowVersion, type RowVersions, rowVersions } from './versions'
 
 /** How a charge differs from its order (amount, currency, payer), or undefined when it is the order's. */
 function paymentMismatch(order: Order, payment: PaymentRecord): Record<string, unknown> | undefined {
@@ -69,21 +69,116 @@ async function applyRenewal(
   return renewed
 }
 
+/** What the timeline says of a charge. */
+const chargeOf = (payment: PaymentRecord) => ({
+  telegramPaymentChargeId: payment.telegramPaymentChargeId,
+  amount: payment.amount,
+  currency: payment.currency,
+  ...(payment.refunded ? { refundedInTelegram: true } : {}),
+})
+
+/** The paid event's detail: the charge, a payment that came late, a duplicate purchase. */
+const paidDetail = (charge: Record<string, unknown>, order: Order, duplicateOf: string | undefined) => ({
+  ...charge,
+  ...(order.status !== 'processing' && order.status !== 'pending' && order.status !== 'created'
+    ? { lateAfter: order.status }
+    : {}),
+  ...(duplicateOf ? { duplicatePurchase: true, ownedBy: duplicateOf } : {}),
+})
+
+/** The order row's changes when a charge pays it. */
+const paidChanges = (
+  order: Order,
+  payment: PaymentRecord,
+  next: string,
+  now: Date,
+  duplicateOf: string | undefined,
+) => ({
+  status: next,
+  telegram_payment_charge_id: payment.telegramPaymentChargeId,
+  paid_at: now,
+  updated_at: now,
+  ...(order.subscription && payment.subscriptionExpiresAt
+    ? { subscription: JSON.stringify({ ...order.subscription, expiresAt: payment.subscriptionExpiresAt }) }
+    : {}),
+  duplicate_of: duplicateOf ?? null,
+})
+
+/**
+ * The usual payment, a consumable's first, of an order row this store saw last (its pre-checkout's approval), as one
+ * statement without a transaction: the order paid (only while the row is still that version), the charge, the
+ * event, the NOTIFY and the job. Undefined, with nothing written, when the row changed since, or when the charge is
+ * on record already (a redelivery: its unique violation undoes the whole statement); the locked path then decides.
+ */
+async function payIfUnchanged(
+  db: SqlExecutor,
+  seen: RowVersion,
+  payment: PaymentRecord,
+  versions: RowVersions,
+): Promise<RecordedPayment | undefined> {
+  const order = orderFromRow(seen.row)
+  const next = nextStatus(order.status, 'payment_succeeded')
+  const usual =
+    next !== undefined &&
+    !payment.refunded &&
+    !order.subscription &&
+    termsFromRow(seen.row).kind === 'consumable' &&
+    !paymentMismatch(order, payment)
+  if (!usual) return undefined
+  const now = new Date()
+  const detail = paidDetail(chargeOf(payment), order, undefined)
+  const charge = (value: (value: unknown) => string) =>
+    `p as (
+       insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
+         provider_payment_charge_id, source)
+       select ${[
+         value(payment.telegramPaymentChargeId),
+         'id',
+         value(payment.userId),
+         value(payment.amount),
+         value(payment.currency),
+         value(payment.invoicePayload),
+         value(payment.providerPaymentChargeId ?? null),
+         value(payment.source),
+       ].join(', ')} from u
+     )`
+  try {
+    const paid = await updateOrderIfUnchanged(
+      db,
+      seen,
+      paidChanges(order, payment, next, now, undefined),
+      { source: payment.source, detail },
+      now,
+      { job: 'order.paid', also: charge, versions },
+    )
+    return paid && { outcome: 'paid', order: paid }
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '23505') return undefined
+    throw error
+  }
+}
+
 /** Charges (first payments, renewals, duplicates, mismatches) and the subscriptions they keep running. */
-export const paymentQueries = (db: SqlDriver) => ({
+export const paymentQueries = (db: SqlDriver, versions: RowVersions = rowVersions()) => ({
   async recordPayment(payment: PaymentRecord): Promise<RecordedPayment> {
+    const seen = versions.take(payment.invoicePayload)
+    const usual = seen && (await payIfUnchanged(db, seen, payment, versions))
+    if (usual) return usual
     return db.transaction(async (tx) => {
-      // Locking the order first also queues concurrent redeliveries of this charge behind each other.
-      const purchase = await lockPurchase(tx, payment.invoicePayload)
-      const order = purchase?.order
       const now = new Date()
-      const inserted = await tx.query(
-        `insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
-             provider_payment_charge_id, source, refunded_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (telegram_payment_charge_id) do nothing returning order_id`,
+      // One statement: lock the order first (which also queues concurrent redeliveries of this charge behind each
+      // other), then record the charge, which its primary key keeps to one row however often it comes.
+      const [found] = await tx.query(
+        `with o as (select * from tma_pay_orders where id = $5 for update),
+         p as (
+           insert into tma_pay_payments (telegram_payment_charge_id, order_id, user_id, amount, currency, invoice_payload,
+               provider_payment_charge_id, source, refunded_at)
+           values ($1, (select id from o), $2, $3, $4, $5, $6, $7, $8)
+           on conflict (telegram_payment_charge_id) do nothing returning 1
+         )
+         select (select count(*) from p) as tma_pay_charge_inserted, o.* from (select 1) as one left join o on true`,
         [
           payment.telegramPaymentChargeId,
-          order?.id ?? null,
           payment.userId,
           payment.amount,
           payment.currency,
@@ -93,14 +188,12 @@ export const paymentQueries = (db: SqlDriver) => ({
           payment.refunded ? now : null,
         ],
       )
-      if (!order) return inserted.length > 0 ? { outcome: 'orphan' as const } : { outcome: 'known' as const }
-      if (inserted.length === 0) return { outcome: 'known' as const, order }
-      const charge = {
-        telegramPaymentChargeId: payment.telegramPaymentChargeId,
-        amount: payment.amount,
-        currency: payment.currency,
-        ...(payment.refunded ? { refundedInTelegram: true } : {}),
-      }
+      const row = found?.id == null ? undefined : found
+      const order = row && orderFromRow(row)
+      const inserted = Number(found?.tma_pay_charge_inserted ?? 0) > 0
+      if (!order) return inserted ? { outcome: 'orphan' as const } : { outcome: 'known' as const }
+      if (!inserted) return { outcome: 'known' as const, order }
+      const charge = chargeOf(payment)
       const mismatch = paymentMismatch(order, payment)
       if (mismatch) {
         // Money taken is kept on record (for a refund), but a charge that is not the order's pays nothing.
@@ -121,35 +214,21 @@ export const paymentQueries = (db: SqlDriver) => ({
       // What the order bought is granted in this transaction; a non-consumable owned already makes it a duplicate.
       const { duplicateOf } = payment.refunded
         ? {}
-        : await grantForPayment(tx, order, purchase!.terms, payment.source, now)
-      const detail = {
-        ...charge,
-        ...(order.status !== 'processing' && order.status !== 'pending' && order.status !== 'created'
-          ? { lateAfter: order.status }
-          : {}),
-        ...(duplicateOf ? { duplicatePurchase: true, ownedBy: duplicateOf } : {}),
-      }
-      const subscription =
-        order.subscription && payment.subscriptionExpiresAt
-          ? JSON.stringify({ ...order.subscription, expiresAt: payment.subscriptionExpiresAt })
-          : null
-      const [row] = await tx.query(
-        `update tma_pay_orders set status = $2, telegram_payment_charge_id = $3, paid_at = $4, updated_at = $4,
-             subscription = coalesce($5::jsonb, subscription), duplicate_of = $6
-           where id = $1 returning *`,
-        [order.id, next, payment.telegramPaymentChargeId, now, subscription, duplicateOf ?? null],
-      )
-      const paid = orderFromRow(row!)
-      await insertEvent(tx, paid, { source: payment.source, detail }, now)
-      if (payment.refunded) {
-        // Paid and refunded in Telegram before either update reached us: nothing to fulfil, nothing to revoke.
+        : await grantForPayment(tx, order, termsFromRow(row), payment.source, now)
+      const detail = paidDetail(charge, order, duplicateOf)
+      const changes = paidChanges(order, payment, next, now, duplicateOf)
+      // A duplicate purchase fulfils nothing (the user owns it already): its job may refund it instead. Paid and
+      // refunded in Telegram before either update reached us: nothing to fulfil, nothing to revoke.
+      const job = payment.refunded ? undefined : duplicateOf ? 'order.duplicate' : 'order.paid'
+      const paid = await updateOrder(tx, row, changes, { source: payment.source, detail }, now, {
+        job,
+        versions,
+      })
+      if (payment.refunded)
         return {
           outcome: 'refunded' as const,
           order: await markRefunded(tx, paid, { source: payment.source, detail: charge }, now),
         }
-      }
-      // A duplicate purchase fulfils nothing (the user owns it already): its job may refund it instead.
-      await enqueueOutboxJob(tx, order.id, duplicateOf ? 'order.duplicate' : 'order.paid')
       return { outcome: 'paid' as const, order: paid }
     })
   },

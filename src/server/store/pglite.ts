@@ -4,7 +4,7 @@ import type { SqlDriver, SqlExecutor } from './sql'
 import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
-function pgliteDriver(db: PGlite, release: () => void = () => {}): SqlDriver {
+function driverOn(db: PGlite, release: () => void = () => {}): SqlDriver {
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
     async query(text, params) {
       const result = await target.query(text, params)
@@ -46,7 +46,7 @@ async function openPglite(dataDir?: string): Promise<PGlite> {
 async function openLocked(dataDir: string): Promise<SqlDriver> {
   const release = lockDataDir(dataDir)
   try {
-    return pgliteDriver(await openPglite(dataDir), release)
+    return driverOn(await openPglite(dataDir), release)
   } catch (error) {
     release()
     throw error
@@ -54,15 +54,21 @@ async function openLocked(dataDir: string): Promise<SqlDriver> {
 }
 
 /**
+ * PGlite in `dir` (or `memory://`) as the SQL store's driver, for code that runs its own SQL beside the store
+ * (the benches). The directory is locked at once, synchronously, as `pgliteStore` locks it.
+ */
+export function pgliteDriver(dir = './.tma-pay'): Promise<SqlDriver> {
+  const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
+  return dataDir === 'memory://' ? openPglite().then((db) => driverOn(db)) : openLocked(dataDir)
+}
+
+/**
  * The embedded store: PostgreSQL compiled to WASM, in this process, kept in `dir` (`memory://` keeps
- * it in memory). Needs `@electric-sql/pglite` installed beside tma-pay. One process at a time may open a directory: a second store on it
- * fails (its first call rejects) with a message naming the process that has it, until that store is
- * closed or its process is gone. For several server instances use `postgresStore`.
+ * it in memory). Needs `@electric-sql/pglite` installed beside tma-pay. One process at a time may open a
+ * directory: a second store on it fails (its first call rejects) with a message naming the process that has
+ * it, until that store is closed or its process is gone. For several server instances use `postgresStore`.
  */
 export function pgliteStore(dir = './.tma-pay'): PayStore {
-  const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
   // The lock is taken now, synchronously: of two stores opened on one directory, the first wins.
-  return createSqlStore(
-    dataDir === 'memory://' ? openPglite().then((db) => pgliteDriver(db)) : openLocked(dataDir),
-  )
+  return createSqlStore(pgliteDriver(dir))
 }

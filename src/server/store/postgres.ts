@@ -6,12 +6,25 @@ import type { PayStore } from './types'
 export interface PostgresStoreOptions {
   /** Connections in the pool. Default 10. */
   max?: number
+  /**
+   * Named prepared statements, as postgres.js' tagged queries use by default: each statement is parsed once per
+   * connection, then sent as one round trip (unnamed, postgres.js asks for its parameter types first, a second
+   * round trip every time). `false` behind a pooler that cannot keep them (PgBouncer in transaction mode before
+   * 1.21). Default true.
+   */
+  prepare?: boolean
 }
 
-function postgresDriver(sql: postgres.Sql): SqlDriver {
+/** A PostgreSQL server as the SQL store's driver, for code that runs its own SQL beside the store (the benches). */
+export function postgresDriver(url: string, options: PostgresStoreOptions = {}): SqlDriver {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+  })
+  const queryOptions = { prepare: options.prepare ?? true }
   const executor = (target: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
     async query(text, params = []) {
-      return (await target.unsafe(text, params as never[])) as never
+      return (await target.unsafe(text, params as never[], queryOptions)) as never
     },
   })
   return {
@@ -29,9 +42,5 @@ function postgresDriver(sql: postgres.Sql): SqlDriver {
 
 /** The store on a PostgreSQL server (`postgres://user:pass@host:5432/db`): for several server instances. */
 export function postgresStore(url: string, options: PostgresStoreOptions = {}): PayStore {
-  const sql = postgres(url, {
-    max: options.max ?? 10,
-    onnotice: () => {},
-  })
-  return createSqlStore(postgresDriver(sql))
+  return createSqlStore(postgresDriver(url, options))
 }

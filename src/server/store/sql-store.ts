@@ -8,6 +8,7 @@ import { paymentQueries } from './payments'
 import { refundQueries } from './refunds'
 import type { SqlDriver } from './sql'
 import type { PayStore } from './types'
+import { rowVersions } from './versions'
 
 /**
  * A driver whose connection may still be opening (an embedded database): every call waits for it, and a
@@ -32,13 +33,15 @@ function whenOpen(driver: SqlDriver | Promise<SqlDriver>): SqlDriver {
 /** The PayStore over any PostgreSQL connection (PGlite or a server): one query module per concern. */
 export function createSqlStore(driver: SqlDriver | Promise<SqlDriver>): PayStore {
   const db = whenOpen(driver)
+  // Rows as last read or written, shared by the order and payment queries (see rowVersions).
+  const versions = rowVersions()
   return {
     migrate: () => migrate(db),
     migrationStatus: () => migrationStatus(db),
     ...idempotencyQueries(db),
-    ...orderQueries(db),
+    ...orderQueries(db, versions),
     ...changeQueries(db),
-    ...paymentQueries(db),
+    ...paymentQueries(db, versions),
     ...refundQueries(db),
     ...outboxQueries(db),
     ...entitlementQueries(db),

@@ -44,8 +44,15 @@ export interface ListOrdersFilter extends ListOrdersParams {
   userId?: number
 }
 
+/** A creation slot of the per-user limit (see `takeCreationSlot`): `max` creations per `windowMs`. */
+export interface CreationSlot {
+  max: number
+  windowMs: number
+}
+
 export type IdempotencyReservation =
-  | { state: 'reserved' }
+  /** `slotTaken` when a creation slot was asked for with the reservation: whether one was left. */
+  | { state: 'reserved'; slotTaken?: boolean }
   | { state: 'existing'; orderId: string; requestHash: string; completed: boolean }
 
 export interface PaymentRecord {
@@ -109,6 +116,8 @@ export interface OutboxJob {
   /** `order.duplicate`: a non-consumable paid while owned already; refunded with `refundDuplicatePurchases`. */
   type: 'order.paid' | 'order.refunded' | 'order.duplicate'
   attempts: number
+  /** The order as it was when the job was claimed, when the store reads it with the claim; else the worker reads it. */
+  order?: Order
 }
 
 /**
@@ -135,7 +144,8 @@ export interface PayStore {
   migrationStatus?(): Promise<{ applied: number; latest: number }>
   /**
    * Reserves a key for `orderId`, or tells who holds it. A holder that has not made its order within
-   * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same.
+   * `takeoverAfterMs` (its instance died mid-creation) is replaced, if the request body is the same. With `slot`,
+   * a creation slot (`takeCreationSlot`) is taken atomically with a reservation, and none without one.
    */
   reserveIdempotencyKey(
     userId: number,
@@ -143,6 +153,7 @@ export interface PayStore {
     requestHash: string,
     orderId: string,
     takeoverAfterMs: number,
+    slot?: CreationSlot,
   ): Promise<IdempotencyReservation>
   /** Lets a key go that did not produce an order, if `orderId` still holds it. */
   releaseIdempotencyKey(userId: number, key: string, orderId: string): Promise<void>
@@ -248,7 +259,13 @@ export interface PayStore {
   entitlementTimeline(userId: number, productId: string): Promise<EntitlementEvent[]>
   /** Takes the next due fulfilment job and leases it for `leaseMs`, so no other worker runs it meanwhile. */
   claimOutboxJob(leaseMs: number): Promise<OutboxJob | undefined>
-  completeOutboxJob(jobId: string): Promise<void>
+  /** Marks a job done; with `next`, also claims the next due job as `claimOutboxJob` does, in the same statement. */
+  completeOutboxJob(jobId: string, next?: { leaseMs: number }): Promise<OutboxJob | undefined>
+  /**
+   * Marks up to `limit` due jobs done without running them (those `claimOutboxJob` would take), for a worker with no
+   * handler for any job type; how many.
+   */
+  completeDueOutboxJobs(limit: number): Promise<number>
   failOutboxJob(jobId: string, error: string, retryInMs: number): Promise<void>
   /** Jobs not done, and how long the oldest due one has waited, in seconds (0 when none is due): for metrics. */
   outboxBacklog(): Promise<{ pending: number; oldestDueSeconds: number }>

@@ -26,6 +26,9 @@ export interface PayHandlersOptions {
   ready: () => Promise<void>
 }
 
+/** How many order ids each handler set remembers as tma-pay's. */
+const KNOWN_ORDERS = 1000
+
 type PaymentContext = Filter<Context, 'message:successful_payment'>
 
 // Read before the fields are checked: a malformed payment may not even be an object.
@@ -61,10 +64,26 @@ function paymentRecordOf(ctx: PaymentContext): PaymentRecord {
  */
 export function createPayHandlers(options: PayHandlersOptions): Composer<Context> {
   const { store, orders, logger } = options
+  // Orders are never deleted, so an order once read is tma-pay's for good: the payment of an order this instance
+  // has just approved at pre-checkout needs no read to know it (one round trip less on the live path).
+  const knownOrderIds = new Set<string>()
   const ownOrder = async (payload: unknown): Promise<Order | undefined> => {
     if (!isOrderId(payload)) return undefined
     await options.ready()
-    return store.getOrder(payload)
+    const order = await store.getOrder(payload)
+    if (order) {
+      knownOrderIds.add(order.id)
+      if (knownOrderIds.size > KNOWN_ORDERS) knownOrderIds.delete(knownOrderIds.values().next().value!)
+    }
+    return order
+  }
+  /** The id of a tma-pay order the payload names, read from the store only when this instance has not seen it. */
+  const ownOrderId = async (payload: unknown): Promise<string | undefined> => {
+    if (typeof payload === 'string' && knownOrderIds.has(payload)) {
+      await options.ready()
+      return payload
+    }
+    return (await ownOrder(payload))?.id
   }
   const composer = new Composer<Context>()
 
@@ -108,13 +127,13 @@ export function createPayHandlers(options: PayHandlersOptions): Composer<Context
   })
 
   composer.on('message:successful_payment', async (ctx, next) => {
-    const found = await ownOrder(payloadOf(ctx.message.successful_payment))
-    if (!found) return next()
+    const orderId = await ownOrderId(payloadOf(ctx.message.successful_payment))
+    if (!orderId) return next()
     const problem = successfulPaymentProblem(ctx.message)
     if (problem) {
       logger.error(
         'a malformed successful_payment of a tma-pay order: not recorded; reconciliation finds a Stars charge in getStarTransactions',
-        { orderId: found.id, problem },
+        { orderId, problem },
       )
       return
     }
@@ -124,17 +143,14 @@ export function createPayHandlers(options: PayHandlersOptions): Composer<Context
   // A refund made elsewhere (the bot owner in Telegram), or the echo of our own refundStarPayment.
   composer.on('message:refunded_payment', async (ctx, next) => {
     const refund = ctx.message.refunded_payment
-    const found = await ownOrder(payloadOf(refund))
-    if (!found) return next()
+    const orderId = await ownOrderId(payloadOf(refund))
+    if (!orderId) return next()
     const problem = refundedPaymentProblem(ctx.message)
     if (problem) {
-      logger.error('a malformed refunded_payment of a tma-pay order: not recorded', {
-        orderId: found.id,
-        problem,
-      })
+      logger.error('a malformed refunded_payment of a tma-pay order: not recorded', { orderId, problem })
       return
     }
-    await options.refunds.applyReportedRefund(found.id, refund.telegram_payment_charge_id, {
+    await options.refunds.applyReportedRefund(orderId, refund.telegram_payment_charge_id, {
       source: 'telegram',
       detail: {
         telegramPaymentChargeId: refund.telegram_payment_charge_id,

@@ -9,12 +9,11 @@ import { runRound } from '../server/load'
 import { simulatorTarget } from '../server/sim-target'
 import { withCleanups } from '../shared/cleanups'
 import type { DatabaseServer } from '../shared/databases'
-import { makeTempRoot, runBench } from '../shared/lifecycle'
-import { busyBeforeStart, describeMachine } from '../shared/machine'
-import { writeProductsFile } from '../shared/product'
+import { runBench } from '../shared/lifecycle'
+import { describeMachine } from '../shared/machine'
 import { progress } from '../shared/progress'
 import { startServeOnSimulator } from '../shared/serve'
-import { eachStore } from '../shared/stores'
+import { benchEachStore } from '../shared/stores'
 import { type MemoryOptions, parseOptions, reproduceCommand, usage } from './options'
 import { formatReport, type MemoryReport, type StoreMemory } from './report'
 import { createOrders, openStreams } from './streams'
@@ -107,17 +106,12 @@ function benchStore(
 
 async function main(options: MemoryOptions, signal: AbortSignal): Promise<number> {
   const startedAt = new Date()
-  const busyBefore = await busyBeforeStart('; figures will be skewed')
-  const root = makeTempRoot('tma-pay-bench-memory-')
-  let stores: MemoryReport['stores']
-  try {
-    const productsFile = writeProductsFile(root.path)
-    stores = await eachStore(options.stores, root.path, repoRoot, (server) =>
-      benchStore(server, options, productsFile, signal),
-    )
-  } finally {
-    root.remove()
-  }
+  const { stores, busyBefore } = await benchEachStore(
+    options.stores,
+    'tma-pay-bench-memory-',
+    repoRoot,
+    (server, productsFile) => benchStore(server, options, productsFile, signal),
+  )
   const report: MemoryReport = {
     options,
     stores,

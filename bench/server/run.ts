@@ -13,12 +13,11 @@ import { withCleanups } from '../shared/cleanups'
 import { cpuProfFlags, latestProfile, summarizeProfile } from '../shared/cpu-profile'
 import type { DatabaseServer } from '../shared/databases'
 import { callgrindNode, countInstructions } from '../shared/instructions'
-import { makeTempRoot, runBench } from '../shared/lifecycle'
-import { busyBeforeStart, describeMachine } from '../shared/machine'
-import { writeProductsFile } from '../shared/product'
+import { runBench } from '../shared/lifecycle'
+import { describeMachine } from '../shared/machine'
 import { progress } from '../shared/progress'
 import { median, type Spread, spread } from '../shared/stats'
-import { eachStore } from '../shared/stores'
+import { benchEachStore } from '../shared/stores'
 import { countSyscalls } from '../shared/syscalls'
 import { startBaselineTarget } from './baseline-target'
 import { type RoundResult, runRound, type StepName, stepNames, type Target, type TargetName } from './load'
@@ -215,18 +214,12 @@ function benchStore(
 
 async function main(options: BenchOptions, signal: AbortSignal): Promise<number> {
   const startedAt = new Date()
-  // Two cores shared with a test run give figures that mean nothing; measure the quiet first, warn if it is not.
-  const busyBefore = await busyBeforeStart('; figures will be skewed')
-  const root = makeTempRoot('tma-pay-bench-')
-  let stores: StoreSummary[]
-  try {
-    const productsFile = writeProductsFile(root.path)
-    stores = await eachStore(options.stores, root.path, repoRoot, (server) =>
-      benchStore(server, options, productsFile, signal),
-    )
-  } finally {
-    root.remove()
-  }
+  const benched = await benchEachStore(options.stores, 'tma-pay-bench-', repoRoot, (server, productsFile) =>
+    benchStore(server, options, productsFile, signal),
+  )
+  // A skipped store is a StoreSummary with `skipped` set.
+  const stores: StoreSummary[] = benched.stores
+  const busyBefore = benched.busyBefore
 
   const report: BenchReport = {
     options,

@@ -1,6 +1,9 @@
 // The stores a bench runs on, one after the other: PGlite always, PostgreSQL when it can be had.
 import { type DatabaseServer, pgliteServer, postgresServer } from './databases'
 import type { StoreKind } from './flags'
+import { makeTempRoot } from './lifecycle'
+import { busyBeforeStart } from './machine'
+import { writeProductsFile } from './product'
 import { progress } from './progress'
 
 export interface SkippedStore {
@@ -45,4 +48,26 @@ export async function eachStore<S>(
     }
   }
   return results
+}
+
+/**
+ * A bench's stores from start to end: how busy the cores were before anything started, then `run` on each store
+ * in turn with the bench product's file, in a temp directory (named from `tempPrefix`) removed after.
+ */
+export async function benchEachStore<S>(
+  kinds: readonly StoreKind[],
+  tempPrefix: string,
+  repoRoot: string,
+  run: (server: DatabaseServer, productsFile: string) => Promise<S>,
+): Promise<{ stores: Array<S | SkippedStore>; busyBefore: Awaited<ReturnType<typeof busyBeforeStart>> }> {
+  // Two cores shared with a test run give figures that mean nothing; measure the quiet first, warn if it is not.
+  const busyBefore = await busyBeforeStart('; figures will be skewed')
+  const root = makeTempRoot(tempPrefix)
+  try {
+    const productsFile = writeProductsFile(root.path)
+    const stores = await eachStore(kinds, root.path, repoRoot, (server) => run(server, productsFile))
+    return { stores, busyBefore }
+  } finally {
+    root.remove()
+  }
 }

@@ -1,19 +1,19 @@
 import { isSettled } from '../core/status'
 import type { Logger } from './logger'
-import type { OrderChange, PayStore } from './store/types'
+import type { NotifiedOrderChange, OrderChange, PayStore } from './store/types'
 
 /**
  * Fans the store's change notifications (one LISTEN per server) out to the streams watching each
  * order, so a thousand open streams cost one database connection, not a thousand.
  */
 export function createOrderChangeHub(store: PayStore, logger: Logger) {
-  const watchers = new Map<string, Set<() => void>>()
+  const watchers = new Map<string, Set<(notified?: NotifiedOrderChange) => void>>()
   let listening: Promise<() => Promise<void>> | undefined
 
   const listen = () =>
     (listening ??= store
-      .listenForOrderChanges((orderId) => {
-        for (const wake of watchers.get(orderId) ?? []) wake()
+      .listenForOrderChanges((orderId, notified) => {
+        for (const wake of watchers.get(orderId) ?? []) wake(notified)
       })
       .catch((error) => {
         // Streams still see changes on their heartbeat; the next stream tries LISTEN again.
@@ -25,8 +25,11 @@ export function createOrderChangeHub(store: PayStore, logger: Logger) {
       }))
 
   return {
-    /** Calls `wake` whenever the order may have changed; resolves once notifications flow. */
-    async watch(orderId: string, wake: () => void): Promise<() => void> {
+    /**
+     * Calls `wake` whenever the order may have changed, with the change when its notification carries it; resolves
+     * once notifications flow.
+     */
+    async watch(orderId: string, wake: (notified?: NotifiedOrderChange) => void): Promise<() => void> {
       const set = watchers.get(orderId) ?? new Set()
       watchers.set(orderId, set)
       set.add(wake)
@@ -62,9 +65,9 @@ const encoder = new TextEncoder()
 
 /**
  * `GET /orders/:id/stream`: Server-Sent Events, `event: order` with the whole Order on every change,
- * `id:` its position on the order's timeline. Each change goes out once and in order, because a
- * stream sends what the timeline holds after the last id it sent, never what a notification says.
- * Ends (the server closes) once the order is settled.
+ * `id:` its position on the order's timeline. Each change goes out once and in order: a stream sends what the
+ * timeline holds after the last id it sent, or a notification's change only when it says it follows that id (the
+ * live path's common case, with no read). Ends (the server closes) once the order is settled.
  */
 export function orderStreamResponse(options: OrderStreamOptions): {
   response: Response
@@ -76,6 +79,8 @@ export function orderStreamResponse(options: OrderStreamOptions): {
   const { store, orderId } = options
   let lastSeq = options.lastEventId ?? 0
   let closed = false
+  /** The first read is done: from then on `lastSeq` is what the client has. */
+  let started = false
   let checking: Promise<void> | undefined
   let checkAgain = false
   let stopWatching: (() => void) | undefined
@@ -132,6 +137,16 @@ export function orderStreamResponse(options: OrderStreamOptions): {
       })
   }
 
+  const wake = (notified?: NotifiedOrderChange) => {
+    // While a read runs, or for a change that does not follow the last one sent, the timeline decides.
+    if (!notified || !started || checking || notified.previousSeq !== lastSeq) return check()
+    try {
+      send(notified.change())
+    } catch {
+      check()
+    }
+  }
+
   const stream = new ReadableStream<Uint8Array>({
     async start(streamController) {
       controller = streamController
@@ -140,7 +155,7 @@ export function orderStreamResponse(options: OrderStreamOptions): {
       write('retry: 1000\n\n')
       try {
         // Watch first, then read: a change between the two is still caught by the wake-up.
-        stopWatching = await options.hub.watch(orderId, check)
+        stopWatching = await options.hub.watch(orderId, wake)
         const latest = await store.latestOrderChange(orderId)
         if (!latest) return close()
         if (options.lastEventId === undefined) {
@@ -151,6 +166,7 @@ export function orderStreamResponse(options: OrderStreamOptions): {
           // The client saw the last change of a settled order already: nothing more will come.
           return close()
         }
+        started = true
         check()
       } catch (error) {
         options.logger.warn('order stream failed to start', { orderId, error: String(error) })

@@ -1,12 +1,12 @@
 // The store's few-statement writes, on both stores: the snapshots an event keeps (worked out from the changes, not
 // read back) are the order as it is read after; a status change after a read still applies to the order as it is
 // when written; a job's completion claims the next one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { newOrderId } from '../../src/core/ids'
 import { newOrder } from '../../src/core/order-rules'
 import { pgliteStore } from '../../src/server/store/pglite'
 import { postgresStore } from '../../src/server/store/postgres'
-import type { PayStore } from '../../src/server/store/types'
+import type { NotifiedOrderChange, PayStore } from '../../src/server/store/types'
 import { freshPostgresDatabase, postgresAvailable } from '../helpers/databases'
 
 const product = { id: 'gem', title: 'Gem', description: 'A gem.', amount: 25 }
@@ -139,5 +139,37 @@ describe.each(stores)('the store on %s', (_name, open) => {
     expect(await store.completeDueOutboxJobs(100)).toBe(0)
     // The leased job is still its worker's to finish.
     expect(await store.completeOutboxJob(leased!.id, { leaseMs: 60_000 })).toBeUndefined()
+  })
+  it('notifies each change with the change itself and the one before it, or only the id when it would not fit', async () => {
+    const heard: Array<{ orderId: string; notified?: NotifiedOrderChange }> = []
+    const stop = await store.listenForOrderChanges((orderId, notified) => heard.push({ orderId, notified }))
+    try {
+      const order = await created()
+      const approved = await store.applyEvent(order.id, 'precheckout_approved', { source: 'telegram' })
+      // NOTIFY's payload must be under 8000 bytes: this order's snapshot alone is over that.
+      const big = newOrder(
+        { ...product, description: 'é'.repeat(4100) },
+        {
+          id: newOrderId(),
+          userId: userId++,
+          quantity: 1,
+          metadata: {},
+          invoiceUrl: 'https://t.me/$y',
+          ttlMs: 60_000,
+        },
+      )
+      await store.insertOrder(big, { source: 'server', detail: {} })
+      await vi.waitFor(() => expect(heard.filter((h) => h.orderId === big.id)).toHaveLength(1))
+      const changes = await store.orderChangesSince(order.id, 0)
+      const mine = heard.filter((h) => h.orderId === order.id).map((h) => h.notified)
+      expect(mine.map((n) => n && { previousSeq: n.previousSeq, ...n.change() })).toEqual([
+        { previousSeq: 0, seq: changes[0]!.seq, order },
+        { previousSeq: changes[0]!.seq, seq: changes[1]!.seq, order: approved?.order },
+      ])
+      expect(heard.find((h) => h.orderId === big.id)?.notified).toBeUndefined()
+      expect((await store.latestOrderChange(big.id))?.order).toEqual(big)
+    } finally {
+      await stop()
+    }
   })
 })

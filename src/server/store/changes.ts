@@ -2,7 +2,23 @@ import type { Order } from '../../core'
 import { eventFromRow, json, orderFromRow } from './rows'
 import type { SqlDriver } from './sql'
 import { ORDER_CHANGES_CHANNEL } from './timeline'
-import type { OrderChange } from './types'
+import type { NotifiedOrderChange, OrderChange } from './types'
+
+/** Reads a payload of `notifyEvent`: the order's id, and the change itself when the payload carries it. */
+export function parseOrderNotice(payload: string): { orderId: string; notified?: NotifiedOrderChange } {
+  const idEnd = payload.indexOf(' ')
+  if (idEnd < 0) return { orderId: payload }
+  const orderId = payload.slice(0, idEnd)
+  const previousEnd = payload.indexOf(' ', idEnd + 1)
+  const seqEnd = previousEnd < 0 ? -1 : payload.indexOf(' ', previousEnd + 1)
+  const previousSeq = Number(payload.slice(idEnd + 1, previousEnd))
+  const seq = Number(payload.slice(previousEnd + 1, seqEnd))
+  if (seqEnd < 0 || !Number.isSafeInteger(previousSeq) || !Number.isSafeInteger(seq)) return { orderId }
+  // Parsed only for an order some stream watches: every instance hears every change.
+  let change: OrderChange | undefined
+  const read = () => (change ??= { seq, order: JSON.parse(payload.slice(seqEnd + 1)) as Order })
+  return { orderId, notified: { previousSeq, change: read } }
+}
 
 /** An order's timeline and its changes, for the timeline route and the live streams. */
 export const changeQueries = (db: SqlDriver) => ({
@@ -33,7 +49,12 @@ export const changeQueries = (db: SqlDriver) => ({
     return row ? { seq: Number(row.last_seq ?? 0), order: orderFromRow(row) } : undefined
   },
 
-  async listenForOrderChanges(listener: (orderId: string) => void): Promise<() => Promise<void>> {
-    return db.listen(ORDER_CHANGES_CHANNEL, listener)
+  async listenForOrderChanges(
+    listener: (orderId: string, notified?: NotifiedOrderChange) => void,
+  ): Promise<() => Promise<void>> {
+    return db.listen(ORDER_CHANGES_CHANNEL, (payload) => {
+      const { orderId, notified } = parseOrderNotice(payload)
+      listener(orderId, notified)
+    })
   },
 })

@@ -3,7 +3,14 @@ import { EXPIRABLE_STATUSES } from '../../core/order-rules'
 import { nextStatus } from '../../core/transitions'
 import { orderFromRow } from './rows'
 import type { SqlDriver } from './sql'
-import { lockPurchase, notifyEvent, updateOrder, updateOrderIfUnchanged } from './timeline'
+import {
+  eventColumns,
+  lockPurchase,
+  notifyEvent,
+  snapshotValue,
+  updateOrder,
+  updateOrderIfUnchanged,
+} from './timeline'
 import {
   type EventInput,
   IdempotencyKeyTakenOver,
@@ -62,12 +69,13 @@ export const orderQueries = (db: SqlDriver, versions: RowVersions = rowVersions(
       ? `k as (update tma_pay_idempotency_keys set completed = true
            where user_id = ${next(idempotency.userId)} and key = ${next(idempotency.key)} and order_id = $1 returning key),`
       : ''
+    const snapshot = next(JSON.stringify(order))
     const eventValues = [
       next(new Date(order.createdAt)),
       next(order.status),
       next(event.source),
       next(JSON.stringify(event.detail ?? {})),
-      next(JSON.stringify(order)),
+      snapshotValue(snapshot),
     ].join(', ')
     // One statement, so one transaction and one round trip: the key, the order, its first event and the NOTIFY.
     const written = await db.query(
@@ -79,10 +87,10 @@ export const orderQueries = (db: SqlDriver, versions: RowVersions = rowVersions(
          select ${values}${idempotency ? ' where exists (select 1 from k)' : ''} returning id
        ),
        e as (
-         insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
-         select id, ${eventValues} from o returning order_id
+         insert into tma_pay_order_events ${eventColumns}
+         select id, ${eventValues} from o returning order_id, seq
        )
-       ${notifyEvent}`,
+       ${notifyEvent(snapshot)}`,
       params,
     )
     if (written.length === 0) throw new IdempotencyKeyTakenOver(order.id)

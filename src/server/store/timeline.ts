@@ -5,22 +5,35 @@ import type { SqlExecutor } from './sql'
 import type { EventInput, OutboxJob, PurchaseTerms } from './types'
 import type { RowVersion, RowVersions } from './versions'
 
-/** The channel every instance LISTENs on; the payload is the changed order's id. */
+/** The channel every instance LISTENs on; the payload is described at `notifyEvent`, parsed by `parseOrderNotice`. */
 export const ORDER_CHANGES_CHANNEL = 'tma_pay_order_changes'
 
 /**
- * The end of a statement that writes an event in a CTE `e`: it notifies every listening instance in the same round
- * trip. NOTIFY inside a transaction is delivered on commit, and never for a rolled-back one.
+ * The end of a statement that writes an event in a CTE `e` (returning `order_id, seq`) whose snapshot is parameter
+ * `snapshot` (a JSON text): it notifies every listening instance in the same round trip. NOTIFY inside a
+ * transaction is delivered on commit, and never for a rolled-back one. The payload is `id previous seq snapshot`,
+ * where `previous` is the order's last event before this one, so a stream that has sent `previous` can send this
+ * change as it is, without reading the timeline. A payload must be under 8000 bytes: a bigger one is the bare id.
  */
-export const notifyEvent = `select pg_notify('${ORDER_CHANGES_CHANNEL}', order_id) from e`
+export const notifyEvent = (
+  snapshot: string,
+  extra = '',
+) => `select ${extra}pg_notify('${ORDER_CHANGES_CHANNEL}',
+     case when octet_length(n.payload) < 8000 then n.payload else e.order_id end)
+   from e, lateral (select e.order_id || ' ' || coalesce((select max(p.seq) from tma_pay_order_events p
+     where p.order_id = e.order_id), 0) || ' ' || e.seq || ' ' || ${snapshot}::text as payload) n`
+
+/** The event columns a statement inserts, the snapshot a text parameter that its NOTIFY reuses. */
+export const eventColumns = '(order_id, at, status, source, detail, snapshot)'
+export const snapshotValue = (snapshot: string) => `${snapshot}::text::jsonb`
 
 /** Writes one timeline event with the order as it is after the change, and tells every listening instance. */
 export async function insertEvent(tx: SqlExecutor, order: Order, event: EventInput, at: Date) {
   await tx.query(
     `with e as (
-       insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
-       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb) returning order_id
-     ) ${notifyEvent}`,
+       insert into tma_pay_order_events ${eventColumns}
+       values ($1, $2, $3, $4, $5::jsonb, ${snapshotValue('$6')}) returning order_id, seq
+     ) ${notifyEvent('$6')}`,
     [order.id, at, order.status, event.source, JSON.stringify(event.detail ?? {}), JSON.stringify(order)],
   )
 }
@@ -54,12 +67,13 @@ async function writeChange(
   const set = columns.map((column, i) => `${column} = $${i + 2}`).join(', ')
   // The row version read before (xmin changes with every update): no match, no write.
   const unchanged = version === undefined ? '' : ` and xmin = ${next(version)}::xid`
+  const snapshot = next(JSON.stringify(updated))
   const eventValues = [
     next(at),
     next(updated.status),
     next(event.source),
     next(JSON.stringify(event.detail ?? {})),
-    next(JSON.stringify(updated)),
+    snapshotValue(snapshot),
   ].join(', ')
   // Queued once per order and type, in the same transaction as the change it follows.
   const outbox = job
@@ -69,10 +83,10 @@ async function writeChange(
   const [written] = await db.query<{ tma_pay_version: unknown }>(
     `with u as (update tma_pay_orders set ${set} where id = $1${unchanged} returning id, xmin::text as version),
      e as (
-       insert into tma_pay_order_events (order_id, at, status, source, detail, snapshot)
-       select id, ${eventValues} from u returning order_id
+       insert into tma_pay_order_events ${eventColumns}
+       select id, ${eventValues} from u returning order_id, seq
      )${outbox}${also ? `, ${also(next)}` : ''}
-     select (select version from u) as tma_pay_version, pg_notify('${ORDER_CHANGES_CHANNEL}', order_id) from e`,
+     ${notifyEvent(snapshot, '(select version from u) as tma_pay_version, ')}`,
     params,
   )
   if (!written) return false

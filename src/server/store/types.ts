@@ -110,6 +110,14 @@ export interface OrderChange {
   order: Order
 }
 
+/** A change as its notification carries it (when it fits in one), so a stream can send it without a read. */
+export interface NotifiedOrderChange {
+  /** The order's change before this one (0 for its first): a stream that sent that one can send this one as it is. */
+  previousSeq: number
+  /** The change; its JSON is parsed on the first call. Throws on a payload that is not JSON. */
+  change(): OrderChange
+}
+
 export interface OutboxJob {
   id: string
   orderId: string
@@ -179,10 +187,13 @@ export interface PayStore {
   /** The order as it is now, with the position of its latest change; undefined when there is no such order. */
   latestOrderChange(orderId: string): Promise<OrderChange | undefined>
   /**
-   * Calls `listener(orderId)` after a change of any order commits: made by this process or, on a
-   * PostgreSQL server, by any instance (LISTEN/NOTIFY). Resolves once listening; gives the way to stop.
+   * Calls `listener(orderId, notified)` after a change of any order commits: made by this process or, on a
+   * PostgreSQL server, by any instance (LISTEN/NOTIFY). `notified` is the change itself when its notification
+   * could carry it (under 8000 bytes). Resolves once listening; gives the way to stop.
    */
-  listenForOrderChanges(listener: (orderId: string) => void): Promise<() => Promise<void>>
+  listenForOrderChanges(
+    listener: (orderId: string, notified?: NotifiedOrderChange) => void,
+  ): Promise<() => Promise<void>>
   /**
    * Applies one event of the status machine under a row lock. `changed` is false when the event does
    * not apply to the order's status (the order comes back as it is), or when the order's timeline holds

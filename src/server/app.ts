@@ -55,12 +55,16 @@ export function buildPayServer(serverOptions: PayServerOptions): {
 
   let closed = false
   const drainFulfillment = () => {
-    // The gate logs a store that is not there; the next payment or background tick drains instead.
-    if (!closed)
-      void storeGate.ready().then(
-        () => fulfillment.drain(),
-        () => {},
-      )
+    // A task later, behind what the payment's request still has to write (its 2xx, the streams' events): on
+    // PGlite every query blocks the event loop. The gate logs a store that is not there; the next payment or
+    // background tick drains instead.
+    setTimeout(() => {
+      if (!closed)
+        void storeGate.ready().then(
+          () => fulfillment.drain(),
+          () => {},
+        )
+    }, 0)
   }
   // Every call tma-pay makes itself; the handlers answer pre-checkouts through the api of the bot running them.
   const api = new Api(options.botToken, { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) })

@@ -1,19 +1,38 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { lockDataDir } from './dir-lock'
-import type { SqlDriver, SqlExecutor } from './sql'
+import { pgliteWire } from './pglite-wire'
+import type { SqlDriver } from './sql'
 import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
-function driverOn(db: PGlite, release: () => void = () => {}): SqlDriver {
-  const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
-    async query(text, params) {
-      const result = await target.query(text, params)
-      return result.rows as never
-    },
-  })
+type PgliteModule = typeof import('@electric-sql/pglite')
+
+function driverOn(db: PGlite, pglite: PgliteModule, release: () => void = () => {}): SqlDriver {
+  const wire = pgliteWire(db, pglite)
+  // One unit of work at a time, as PGlite's own query and transaction hold it; synced to disk when it is done.
+  const exclusive = <T>(work: () => Promise<T>) =>
+    db.runExclusive(async () => {
+      const result = await work()
+      await db.syncToFs()
+      return result
+    })
   return {
-    ...executor(db),
-    transaction: (work) => db.transaction((tx) => work(executor(tx))),
+    query: (text, params) => exclusive(() => wire.executor.query(text, params)),
+    transaction: (work) =>
+      exclusive(async () => {
+        await wire.command('BEGIN')
+        let result: Awaited<ReturnType<typeof work>>
+        try {
+          result = await work(wire.executor)
+        } catch (error) {
+          await wire.command('ROLLBACK').catch(() => {})
+          throw error
+        }
+        // COMMIT of a transaction a failed statement aborted rolls it back instead.
+        if ((await wire.command('COMMIT')) === 'ROLLBACK')
+          throw new Error('The transaction was rolled back: one of its statements failed.')
+        return result
+      }),
     // In process: PGlite delivers NOTIFY to this instance's own listeners after the commit.
     listen: (channel, onPayload) => db.listen(channel, onPayload),
     close: async () => {
@@ -30,8 +49,8 @@ function driverOn(db: PGlite, release: () => void = () => {}): SqlDriver {
  * PGlite (27 MB of WASM) is an optional peer dependency: loaded when an embedded store is opened, so an app on
  * PostgreSQL, or a front end, never installs it.
  */
-async function openPglite(dataDir?: string): Promise<PGlite> {
-  let module: typeof import('@electric-sql/pglite')
+async function openPglite(dataDir?: string, release?: () => void): Promise<SqlDriver> {
+  let module: PgliteModule
   try {
     module = await import('@electric-sql/pglite')
   } catch (cause) {
@@ -40,13 +59,13 @@ async function openPglite(dataDir?: string): Promise<PGlite> {
       { cause },
     )
   }
-  return module.PGlite.create(dataDir)
+  return driverOn(await module.PGlite.create(dataDir), module, release)
 }
 
 async function openLocked(dataDir: string): Promise<SqlDriver> {
   const release = lockDataDir(dataDir)
   try {
-    return driverOn(await openPglite(dataDir), release)
+    return await openPglite(dataDir, release)
   } catch (error) {
     release()
     throw error
@@ -59,7 +78,7 @@ async function openLocked(dataDir: string): Promise<SqlDriver> {
  */
 export function pgliteDriver(dir = './.tma-pay'): Promise<SqlDriver> {
   const dataDir = dir.startsWith('pglite:') ? dir.slice('pglite:'.length) : dir
-  return dataDir === 'memory://' ? openPglite().then((db) => driverOn(db)) : openLocked(dataDir)
+  return dataDir === 'memory://' ? openPglite() : openLocked(dataDir)
 }
 
 /**

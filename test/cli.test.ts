@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Order } from 'tma-pay'
 import { verifyNotifySignature } from 'tma-pay/server'
-import { createTelegramSimulator } from 'tma-pay/testing'
+import { createTelegramSimulator, type RecordedCall } from 'tma-pay/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   api,
@@ -236,6 +236,14 @@ describe('tma-pay --help, --version and usage errors', { timeout: 120_000 }, () 
   })
 })
 
+/** The simulator's answerPreCheckoutQuery calls: whether each succeeded, and how it was made. */
+async function preCheckoutAnswers(simUrl: string) {
+  const calls = ((await (await fetch(`${simUrl}/sim/calls`)).json()) as { data: RecordedCall[] }).data
+  return calls
+    .filter((call) => call.method === 'answerPreCheckoutQuery')
+    .map((call) => ({ ok: call.ok, ...(call.viaWebhookReply ? { viaWebhookReply: true } : {}) }))
+}
+
 describe('tma-pay serve on the simulator', { timeout: 120_000 }, () => {
   it('serves the example catalog on PGlite: init data, products, an order, `tma-pay pay`, paid', async () => {
     const { dir, remove } = freshPgliteDir()
@@ -252,6 +260,8 @@ describe('tma-pay serve on the simulator', { timeout: 120_000 }, () => {
       expect(served.apiUrl).not.toMatch(/:0\//)
       expect(served.output()).toMatch(/Running on the Telegram simulator/)
       await buyOnSimulator(served, 1001)
+      // The pre-checkout's answer went in the webhook's response (a webhook reply), not as a call of its own.
+      expect(await preCheckoutAnswers(served.simUrl!)).toEqual([{ ok: true, viaWebhookReply: true }])
       // A cancelled sheet is a hint only: the order is not paid.
       const user = api(served.apiUrl, await initDataFromSim(served.simUrl!, 1002))
       const order = await user.createOrder('dragon-skin')
@@ -277,6 +287,26 @@ describe('tma-pay serve on the simulator', { timeout: 120_000 }, () => {
       remove()
     }
     expect(served.output()).toMatch(/SIGTERM, shutting down/)
+  })
+
+  it('--pre-checkout-call answers pre-checkouts by an answerPreCheckoutQuery call of its own', async () => {
+    const { dir, remove } = freshPgliteDir()
+    const served = await serve([
+      '--products',
+      'examples/products.json',
+      '--port',
+      '0',
+      '--store',
+      `pglite:${dir}`,
+      '--pre-checkout-call',
+    ])
+    try {
+      await buyOnSimulator(served, 1001)
+      expect(await preCheckoutAnswers(served.simUrl!)).toEqual([{ ok: true }])
+    } finally {
+      expect(await served.stop()).toBe(0)
+      remove()
+    }
   })
 
   // Skipped only on a developer machine without curl; in CI (which installs curl) it must run.

@@ -47,6 +47,15 @@ export interface PayServerOptions {
    * in the admin list, and runs no `onPaid`. Default false (the shop owner refunds it from the admin list).
    */
   refundDuplicatePurchases?: boolean
+  /**
+   * Answer tma-pay's pre-checkouts that come to the webhook route in the webhook's response (Telegram's "webhook
+   * reply"), not by a separate `answerPreCheckoutQuery` call: one round trip to Telegram less on the way to the
+   * charge, and the answer leaves as the update's handling ends. Telegram does not report on a call made this
+   * way; one it refuses (past its 10 s) charges nothing, as an unanswered one. `false` makes the call instead,
+   * and logs Telegram's refusals. Updates through `pay.botMiddleware()`, `startPolling()` or the app's own bot
+   * always make the call. Default true.
+   */
+  preCheckoutWebhookReply?: boolean
   /** Bot API base URL: Telegram's test environment, a self-hosted Bot API server, or the simulator. Default `https://api.telegram.org`. */
   apiRoot?: string
   /** The bot as getMe returns it; given, the server never calls getMe. Default: fetched on the first update. */

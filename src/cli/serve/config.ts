@@ -30,6 +30,8 @@ export interface ServeFlags {
   publicUrl?: string
   /** Updates by getUpdates instead of a webhook. */
   polling: boolean
+  /** Pre-checkouts answered by a Bot API call, not in the webhook's response. */
+  preCheckoutCall: boolean
   /** Where updates tma-pay does not consume go. */
   forward?: { url: string; secret: string }
   /** The app's own bot, run in serve's process: the module's file URL, and the name it was given by. */
@@ -170,6 +172,7 @@ export function parseServeFlags(
     ...(webhookSecret ? { webhookSecret } : {}),
     ...(publicUrl ? { publicUrl: withoutTrailingSlash(parseHttpUrl('public-url', publicUrl)) } : {}),
     polling,
+    preCheckoutCall: switchOrEnv(values, spec('pre-checkout-call'), env),
     ...(forward ? { forward } : {}),
     ...(botModule ? { botModule } : {}),
     allowedUpdates: parseAllowedUpdates(get('allowed-updates'), forward !== undefined || !!botModule),

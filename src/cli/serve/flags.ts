@@ -54,6 +54,13 @@ export const serveFlags: readonly FlagSpec[] = [
     help: 'take updates by getUpdates instead of a webhook (removes a webhook set elsewhere); no --public-url or --webhook-secret needed',
   },
   {
+    name: 'pre-checkout-call',
+    value: '',
+    env: 'TMA_PAY_PRE_CHECKOUT_CALL',
+    boolean: true,
+    help: "answer pre-checkouts by an answerPreCheckoutQuery call (Telegram's refusals logged), not in the webhook's response",
+  },
+  {
     name: 'forward-url',
     value: 'URL',
     env: 'TMA_PAY_FORWARD_URL',

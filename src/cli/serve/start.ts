@@ -76,6 +76,7 @@ export async function startServe(
       logger,
       ...(metrics ? { metrics } : {}),
       ...(webhookSecret ? { webhookSecret } : {}),
+      ...(config.preCheckoutCall ? { preCheckoutWebhookReply: false } : {}),
       ...(config.forward
         ? { forwardUpdates: { url: config.forward.url, secretToken: config.forward.secret } }
         : {}),

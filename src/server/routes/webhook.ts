@@ -13,8 +13,11 @@ import type { PayEnv } from './context'
 export interface WebhookRouteOptions {
   webhookSecret: string
   metrics: PayMetrics
-  /** Runs an update through tma-pay's bot; `consumed` false means it is the forward URL's. */
-  handle: (update: Update) => Promise<{ consumed: boolean }>
+  /**
+   * Runs an update through tma-pay's bot; `consumed` false means it is the forward URL's, and `reply` is a Bot API
+   * call (JSON) to answer with.
+   */
+  handle: (update: Update) => Promise<{ consumed: boolean; reply?: string }>
   forward?: Forwarder
 }
 
@@ -44,7 +47,9 @@ export function webhookRoutes({ webhookSecret, metrics, handle, forward }: Webho
     }
     const update = parseTelegramUpdate(body)
     // A throw here answers 500, so Telegram delivers the update again: nothing is acknowledged unsaved.
-    const { consumed } = await handle(update)
+    const { consumed, reply } = await handle(update)
+    // A webhook reply: Telegram carries out the call in it (a pre-checkout's answer) as it reads the response.
+    if (reply !== undefined) return new Response(reply, { headers: { 'content-type': 'application/json' } })
     if (consumed || !forward) return c.json({ ok: true })
     // The app's answer is Telegram's: a 5xx makes Telegram deliver the update again, and a 200 may carry a
     // webhook reply (a Bot API call in the body), which Telegram carries out.

@@ -21,12 +21,19 @@ export interface PayBotOptions {
   forward?: Forwarder
   /** The app's own bot (`tma-pay serve --bot-module`), which handles every update instead; never with `forward`. */
   appBot?: AdoptedBot
+  /** The webhook route answers pre-checkouts in its response: see PayServerOptions.preCheckoutWebhookReply. */
+  preCheckoutWebhookReply?: boolean
 }
 
-const newBot = (options: PayBotOptions) =>
+const newBot = (options: PayBotOptions, webhook = false) =>
   new Bot(options.botToken, {
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
-    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
+    client: {
+      ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}),
+      ...(webhook && options.preCheckoutWebhookReply !== false
+        ? { canUseWebhookReply: (method: string) => method === 'answerPreCheckoutQuery' }
+        : {}),
+    },
   })
 
 /**
@@ -35,16 +42,22 @@ const newBot = (options: PayBotOptions) =>
  * handlers answer it and it counts as consumed.
  */
 export function createWebhookBot(options: PayBotOptions) {
-  const bot = newBot(options)
+  const bot = newBot(options, true)
   const passedOn = new WeakSet<object>()
   bot.use(options.handlers)
   if (options.forward) bot.use((ctx) => void passedOn.add(ctx.update))
   else bot.use(options.soleConsumer)
   return {
     bot,
-    async handle(update: Update): Promise<{ consumed: boolean }> {
-      await bot.handleUpdate(update)
-      return { consumed: !passedOn.has(update) }
+    /** `reply`: the Bot API call (JSON) to answer the webhook with, which Telegram carries out. */
+    async handle(update: Update): Promise<{ consumed: boolean; reply?: string }> {
+      let reply: string | undefined
+      await bot.handleUpdate(update, {
+        send: (payload: string) => {
+          reply = payload
+        },
+      })
+      return { consumed: !passedOn.has(update), ...(reply === undefined ? {} : { reply }) }
     },
   }
 }

@@ -47,7 +47,7 @@ export async function createTelegramSimulator(
     onWebhookReply(method, params) {
       const canonical = canonicalMethodName(method)
       // Runs at once (only getUpdates waits, and that is refused while a webhook is set).
-      if (canonical) void callMethod(canonical, params)
+      if (canonical) void callMethod(canonical, params, undefined, true)
     },
   })
 
@@ -76,8 +76,15 @@ export async function createTelegramSimulator(
     method: string,
     params: Record<string, unknown>,
     signal: AbortSignal = new AbortController().signal,
+    viaWebhookReply = false,
   ): Promise<{ status: number; body: unknown }> {
-    const call: RecordedCall = { method, params, at: new Date().toISOString(), ok: false }
+    const call: RecordedCall = {
+      method,
+      params,
+      at: new Date().toISOString(),
+      ok: false,
+      ...(viaWebhookReply ? { viaWebhookReply: true as const } : {}),
+    }
     calls.push(call)
     recorder.write({ kind: 'call', method, params })
     try {

@@ -257,6 +257,8 @@ export interface RecordedCall {
   ok: boolean
   result?: unknown
   error?: { error_code: number; description: string; parameters?: { retry_after?: number } }
+  /** Made in a webhook's response (a webhook reply), not by a request of its own. */
+  viaWebhookReply?: true
 }
 
 /** A webhook call, or an update a fault dropped (with a webhook or without). */

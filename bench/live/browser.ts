@@ -43,8 +43,14 @@ async function measureOffset(page: Page, tries = 15): Promise<ClockOffset> {
 }
 
 export interface Lane {
-  /** Watches the order in the page until settled or boundMs; times are on the bench's clock. */
-  watch(orderId: string, initData: string, mode: WatchMode, boundMs: number): Promise<WatchResult>
+  /** Watches the order in the page (its client on `baseUrl`) until settled or boundMs; times are on the bench's clock. */
+  watch(
+    orderId: string,
+    initData: string,
+    mode: WatchMode,
+    boundMs: number,
+    baseUrl: string,
+  ): Promise<WatchResult>
   /** Measures the clock offset again; the larger drift of the two is reported. */
   recheckClock(): Promise<ClockOffset>
   readonly clock: ClockOffset
@@ -61,13 +67,11 @@ export async function openLane(browser: Browser, siteUrl: string): Promise<Lane>
     const toBench = (t: number | undefined) => (t === undefined ? undefined : t - clock.offsetMs)
     return {
       clock,
-      async watch(orderId, initData, mode, boundMs) {
-        const result = await page.evaluate(([id, data, how, bound]) => window.watch(id, data, how, bound), [
-          orderId,
-          initData,
-          mode,
-          boundMs,
-        ] as const)
+      async watch(orderId, initData, mode, boundMs, baseUrl) {
+        const result = await page.evaluate(
+          ([id, data, how, bound, base]) => window.watch(id, data, how, bound, base),
+          [orderId, initData, mode, boundMs, baseUrl] as const,
+        )
         return {
           ...result,
           ...(result.paidSeenAt !== undefined ? { paidSeenAt: toBench(result.paidSeenAt) } : {}),

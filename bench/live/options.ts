@@ -24,6 +24,10 @@ export interface LiveOptions {
   timeoutSeconds: number
   /** Seed of the random pauses, so a run can be repeated exactly. */
   seed: number
+  /** How the page reaches the pay API: `direct` (cross-origin, `tma-pay serve --cors-origin`: the stream from the
+   * server to the browser with nothing between) or `proxy` (through the page's origin, which notes when the paid
+   * event passed it: the split between the server's part and the browser's). */
+  api: 'direct' | 'proxy'
   /** Run the server under `node --cpu-prof` (profiles into this directory) and print where its CPU went while the
    * live payments were on their way (successful_payment sent -> the paid event passed the proxy). */
   cpuProf?: string
@@ -44,6 +48,8 @@ seeing the order paid: over the order's live stream (client.watchOrder) against 
   --bound S          a payment not seen paid within S seconds fails the run (default 20)
   --timeout S        stop everything and exit 1 after S seconds (default 600)
   --seed N           seed of the random pauses (default 1)
+  --api MODE         direct: the page calls tma-pay serve cross-origin (--cors-origin), nothing between;
+                     proxy: through the page's own origin, which notes when the paid event passed it (default direct)
   --cpu-prof DIR     run tma-pay serve under node --cpu-prof (profiles into DIR) and print where its CPU
                      went while the live payments were on their way, and how busy it was meanwhile
   --json FILE        also write every sample, the options and the machine as JSON
@@ -62,10 +68,14 @@ export function parseOptions(argv: string[]): LiveOptions | undefined {
     bound: { type: 'string' },
     timeout: { type: 'string' },
     seed: { type: 'string' },
+    api: { type: 'string' },
     'cpu-prof': { type: 'string' },
     json: { type: 'string' },
   })
   if (!values) return undefined
+  const api = values.api ?? 'direct'
+  if (api !== 'direct' && api !== 'proxy')
+    throw new Error(`--api takes direct or proxy, not ${JSON.stringify(values.api)}`)
   const stores = parseStores(values.stores ?? 'pglite')
   const wait = /^(\d+)-(\d+)$/.exec(values.wait ?? '200-3000')
   if (!wait || Number(wait[1]) > Number(wait[2]))
@@ -80,6 +90,7 @@ export function parseOptions(argv: string[]): LiveOptions | undefined {
     boundSeconds: positiveInt('bound', values.bound, 20),
     timeoutSeconds: positiveInt('timeout', values.timeout, 600),
     seed: positiveInt('seed', values.seed, 1, 0),
+    api,
     ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
     ...(values.json ? { json: values.json } : {}),
   }
@@ -96,6 +107,7 @@ export function reproduceCommand(options: LiveOptions, databaseUrl: string | und
     `--bound ${options.boundSeconds}`,
     `--timeout ${options.timeoutSeconds}`,
     `--seed ${options.seed}`,
+    `--api ${options.api}`,
     ...(options.cpuProf ? [`--cpu-prof ${options.cpuProf}`] : []),
   ]
   const chromium = process.env.TMA_PAY_CHROMIUM ? `TMA_PAY_CHROMIUM=${process.env.TMA_PAY_CHROMIUM} ` : ''

@@ -21,7 +21,13 @@ export interface WatchResult {
 declare global {
   interface Window {
     benchNow(): number
-    watch(orderId: string, initData: string, mode: WatchMode, boundMs: number): Promise<WatchResult>
+    watch(
+      orderId: string,
+      initData: string,
+      mode: WatchMode,
+      boundMs: number,
+      baseUrl: string,
+    ): Promise<WatchResult>
   }
 }
 
@@ -41,8 +47,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 window.benchNow = now
 
-window.watch = async (orderId, initData, mode, boundMs) => {
-  const client = createPayClient({ baseUrl: '/api/pay', initData, orderStream: liveOrderStream })
+window.watch = async (orderId, initData, mode, boundMs, baseUrl) => {
+  const client = createPayClient({ baseUrl, initData, orderStream: liveOrderStream })
   const signal = AbortSignal.timeout(boundMs)
   const result: WatchResult = { answers: 0 }
   const seen = (order: Order) => {

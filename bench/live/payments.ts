@@ -94,11 +94,15 @@ export function runStore(
       profileDir = mkdtempSync(join(resolve(options.cpuProf), `${label}-`))
     }
     const node = [process.execPath, ...(profileDir ? cpuProfFlags(profileDir) : [])]
-    const served = await startServeOnSimulator(repoRoot, productsFile, store, node)
+    const site: Site = await startSite()
+    defer(() => site.close())
+    // The page's origin may call the server (--api direct); with --api proxy it goes through the site instead.
+    const cors = ['--cors-origin', new URL(site.url).origin]
+    const served = await startServeOnSimulator(repoRoot, productsFile, store, node, cors)
     defer(() => served.stop())
     const { sim, server, apiUrl, tap } = served
-    const site: Site = await startSite(apiUrl)
-    defer(() => site.close())
+    if (options.api === 'proxy') site.proxyTo(apiUrl)
+    const pageApiUrl = options.api === 'proxy' ? '/api/pay' : apiUrl
     progress(`${label}: ${options.concurrency} browser contexts on ${site.url}`)
     const lanes: Lane[] = []
     for (let i = 0; i < options.concurrency; i++) {
@@ -147,7 +151,7 @@ export function runStore(
       // The browser watches from now on; its promise is settled into the sample, never left rejected.
       const boundMs = options.boundSeconds * 1000 + options.maxWaitMs + 5000
       const watching = lane
-        .watch(order.id, initData, mode, boundMs)
+        .watch(order.id, initData, mode, boundMs, pageApiUrl)
         .catch((error: unknown): WatchResult => ({ answers: 0, error: `page: ${String(error)}` }))
       await new Promise((resolve) => setTimeout(resolve, sample.waitMs))
       const payment = await sim.pay(order.invoiceUrl, { userId })

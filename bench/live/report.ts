@@ -152,8 +152,12 @@ function storeLines(summary: StoreSummary): string[] {
       'successful_payment sent -> its 2xx (the order is paid in the database by then)',
       live.parts.webhook,
     ),
-    part("successful_payment sent -> the paid event passes the page's proxy", live.parts.toProxy),
-    part('the proxy -> the page holds the order paid', live.parts.proxyToPage),
+    ...(Number.isNaN(live.parts.toProxy.p50)
+      ? ['  (no proxy between the server and the page with --api direct: --api proxy splits the rest)']
+      : [
+          part("successful_payment sent -> the paid event passes the page's proxy", live.parts.toProxy),
+          part('the proxy -> the page holds the order paid', live.parts.proxyToPage),
+        ]),
     part('for comparison, the other webhook: pre_checkout_query sent -> its answer', live.parts.preCheckout),
   )
   if (live.lateStarts > 0)

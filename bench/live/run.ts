@@ -55,9 +55,18 @@ async function main(options: LiveOptions, signal: AbortSignal): Promise<number> 
         if (file) {
           const windows = run.samples
             .filter(
-              (s) => s.mode === 'live' && !s.warmup && s.sentAt !== undefined && s.proxyAt !== undefined,
+              (s) =>
+                s.mode === 'live' &&
+                !s.warmup &&
+                s.sentAt !== undefined &&
+                (s.proxyAt ?? s.seenAt) !== undefined,
             )
-            .map((s): Window => [wallToMonotonicMicros(s.sentAt!), wallToMonotonicMicros(s.proxyAt!)])
+            .map(
+              (s): Window => [
+                wallToMonotonicMicros(s.sentAt!),
+                wallToMonotonicMicros((s.proxyAt ?? s.seenAt)!),
+              ],
+            )
           const profile = summarizeProfile(file, windows, windows.length)
           const busyPercent =
             ((profile.busyMsPerPayment * windows.length * 1000) / coveredMicros(windows)) * 100

@@ -1,7 +1,7 @@
 // The Mini App's origin, on 127.0.0.1: the page, its script (src/core bundled for the browser by esbuild),
-// and /api/pay/* proxied to `tma-pay serve`, which answers no CORS. The proxy streams each chunk through as
-// it comes and notes, per order, when the first chunk holding `"status":"paid"` passed: the split between
-// the server's part of the latency and the browser's.
+// and (with --api proxy) /api/pay/* proxied to `tma-pay serve`. The proxy streams each chunk through as it
+// comes and notes, per order, when the first chunk holding `"status":"paid"` passed: the split between the
+// server's part of the latency and the browser's. With --api direct the page calls the server cross-origin.
 import { createServer, Agent as HttpAgent, type IncomingMessage, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +12,8 @@ export const benchNow = () => performance.timeOrigin + performance.now()
 
 export interface Site {
   url: string
+  /** Proxies `/api/pay` to `apiUrl` (the pay server's base URL, ending in /api/pay) from now on. */
+  proxyTo(apiUrl: string): void
   /** When a response carrying the order as paid first passed the proxy (benchNow), per order; forgotten once taken. */
   takePaidPassed(orderId: string): number | undefined
   /** Bytes of the page's script. */
@@ -39,16 +41,14 @@ const page =
 
 const orderOf = (path: string) => /^\/api\/pay\/orders\/([^/?]+)/.exec(path)?.[1]
 
-/** Serves the page and proxies `/api/pay` to `apiUrl` (the pay server's base URL, ending in /api/pay). */
-export async function startSite(apiUrl: string): Promise<Site> {
+/** Serves the page, and `/api/pay` once `proxyTo` says where it is. */
+export async function startSite(): Promise<Site> {
   const script = await bundlePage()
-  const upstream = new URL(apiUrl)
-  if (upstream.pathname.replace(/\/+$/, '') !== '/api/pay')
-    throw new Error(`the pay server's base path is ${upstream.pathname}, not /api/pay`)
+  let upstream: URL | undefined
   const agent = new HttpAgent({ keepAlive: true })
   const paidPassed = new Map<string, number>()
 
-  const proxy = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
+  const proxy = (req: IncomingMessage, res: import('node:http').ServerResponse, upstream: URL) => {
     const orderId = orderOf(req.url ?? '')
     const out = request(
       {
@@ -86,7 +86,7 @@ export async function startSite(apiUrl: string): Promise<Site> {
   const server = createServer((req, res) => {
     req.socket.setNoDelay(true)
     const path = req.url ?? '/'
-    if (path.startsWith('/api/pay/')) return proxy(req, res)
+    if (path.startsWith('/api/pay/') && upstream) return proxy(req, res, upstream)
     if (req.method === 'GET' && path === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
       return res.end(page)
@@ -106,6 +106,11 @@ export async function startSite(apiUrl: string): Promise<Site> {
   return {
     url: `http://127.0.0.1:${port}/`,
     scriptBytes: Buffer.byteLength(script),
+    proxyTo(apiUrl) {
+      upstream = new URL(apiUrl)
+      if (upstream.pathname.replace(/\/+$/, '') !== '/api/pay')
+        throw new Error(`the pay server's base path is ${upstream.pathname}, not /api/pay`)
+    },
     takePaidPassed(orderId) {
       const at = paidPassed.get(orderId)
       paidPassed.delete(orderId)

@@ -24,6 +24,8 @@ export interface ServeConfig {
   /** The command line that runs node, before the script: `[process.execPath]` by default; with flags of its own
    * (--cpu-prof), or under a tool (valgrind). */
   node?: string[]
+  /** More `tma-pay serve` flags. */
+  extraArgs?: string[]
 }
 
 export function startServe(config: ServeConfig): Promise<Child> {
@@ -41,6 +43,7 @@ export function startServe(config: ServeConfig): Promise<Child> {
     ['--webhook-secret', config.webhookSecret],
     ['--public-url', config.publicUrl],
     config.notify ? ['--notify-url', config.notify.url, '--notify-secret', config.notify.secret] : [],
+    config.extraArgs ?? [],
   ].flat()
   return startChild(command!, args, {
     cwd: config.repoRoot,
@@ -69,6 +72,7 @@ export async function startServeOnSimulator(
   productsFile: string,
   store: Database,
   node: string[] = [process.execPath],
+  extraArgs: string[] = [],
 ): Promise<ServedSimulator> {
   // No redeliveries: a failed webhook is an error of this run, not something to paper over 200 ms later.
   const sim = await createTelegramSimulator({ recordDir: false, retryDelaysMs: [] })
@@ -79,7 +83,16 @@ export async function startServeOnSimulator(
     for (let attempt = 1; !server; attempt++) {
       const port = await freePort()
       const publicUrl = `http://127.0.0.1:${port}`
-      const config = { repoRoot, productsFile, store: store.spec, port, publicUrl, webhookSecret, node }
+      const config = {
+        repoRoot,
+        productsFile,
+        store: store.spec,
+        port,
+        publicUrl,
+        webhookSecret,
+        node,
+        extraArgs,
+      }
       server = await startServe({ ...config, botToken: sim.botToken, apiRoot: sim.url }).catch((error) => {
         if (attempt >= 3 || !/is in use/.test(String(error))) throw error
         return undefined

@@ -138,6 +138,8 @@ export function orderStreamResponse(options: OrderStreamOptions): {
   }
 
   const wake = (notified?: NotifiedOrderChange) => {
+    // Heard twice (from this instance as it committed, then back through PostgreSQL's NOTIFY) and sent already.
+    if (notified && started && notified.seq <= lastSeq) return
     // While a read runs, or for a change that does not follow the last one sent, the timeline decides.
     if (!notified || !started || checking || notified.previousSeq !== lastSeq) return check()
     try {

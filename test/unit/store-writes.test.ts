@@ -36,7 +36,7 @@ if (postgresAvailable)
     },
   ])
 
-describe.each(stores)('the store on %s', (_name, open) => {
+describe.each(stores)('the store on %s', (name, open) => {
   let store: PayStore
   let close: () => Promise<void>
   let userId = 1000
@@ -159,10 +159,15 @@ describe.each(stores)('the store on %s', (_name, open) => {
         },
       )
       await store.insertOrder(big, { source: 'server', detail: {} })
-      await vi.waitFor(() => expect(heard.filter((h) => h.orderId === big.id)).toHaveLength(1))
+      // PostgreSQL's instance hears its own changes twice: as they commit, and back through NOTIFY (in commit
+      // order, so once the last one is back all are).
+      const copies = name === 'postgres' ? 2 : 1
+      await vi.waitFor(() => expect(heard.filter((h) => h.orderId === big.id)).toHaveLength(copies))
       const changes = await store.orderChangesSince(order.id, 0)
       const mine = heard.filter((h) => h.orderId === order.id).map((h) => h.notified)
-      expect(mine.map((n) => n && { previousSeq: n.previousSeq, ...n.change() })).toEqual([
+      expect(mine).toHaveLength(2 * copies)
+      const once = mine.filter((n, i) => mine.findIndex((m) => m?.seq === n?.seq) === i)
+      expect(once.map((n) => n && { previousSeq: n.previousSeq, ...n.change() })).toEqual([
         { previousSeq: 0, seq: changes[0]!.seq, order },
         { previousSeq: changes[0]!.seq, seq: changes[1]!.seq, order: approved?.order },
       ])

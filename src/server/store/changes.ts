@@ -17,7 +17,7 @@ export function parseOrderNotice(payload: string): { orderId: string; notified?:
   // Parsed only for an order some stream watches: every instance hears every change.
   let change: OrderChange | undefined
   const read = () => (change ??= { seq, order: JSON.parse(payload.slice(seqEnd + 1)) as Order })
-  return { orderId, notified: { previousSeq, change: read } }
+  return { orderId, notified: { seq, previousSeq, change: read } }
 }
 
 /** An order's timeline and its changes, for the timeline route and the live streams. */

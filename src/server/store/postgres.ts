@@ -1,5 +1,5 @@
 import postgres from 'postgres'
-import type { SqlDriver, SqlExecutor } from './sql'
+import type { NoticeRow, SqlDriver, SqlExecutor } from './sql'
 import { createSqlStore } from './sql-store'
 import type { PayStore } from './types'
 
@@ -22,19 +22,49 @@ export function postgresDriver(url: string, options: PostgresStoreOptions = {}):
     onnotice: () => {},
   })
   const queryOptions = { prepare: options.prepare ?? true }
-  const executor = (target: postgres.Sql | postgres.TransactionSql): SqlExecutor => ({
+  // This process's listeners, per channel: a NOTIFY made here reaches them when its statement commits. Through
+  // the server it comes back a millisecond or several later (the listening backend has to wake), and again.
+  const listeners = new Map<string, Set<(payload: string) => void>>()
+  const deliver = (notices: NoticeRow[]) => {
+    for (const { tma_pay_channel: channel, tma_pay_notice: payload } of notices)
+      if (typeof channel === 'string' && typeof payload === 'string')
+        for (const listener of listeners.get(channel) ?? [])
+          try {
+            listener(payload)
+          } catch {
+            // A listener's trouble is its own: the write it heard of has committed, and must say so.
+          }
+  }
+  const noticesOf = (rows: NoticeRow[]) => rows.filter((row) => row.tma_pay_notice !== undefined)
+  const executor = (
+    target: postgres.Sql | postgres.TransactionSql,
+    committed: (notices: NoticeRow[]) => void,
+  ): SqlExecutor => ({
     async query(text, params = []) {
-      return (await target.unsafe(text, params as never[], queryOptions)) as never
+      const rows = await target.unsafe(text, params as never[], queryOptions)
+      if (rows.length > 0 && 'tma_pay_notice' in rows[0]!) committed(noticesOf(rows as NoticeRow[]))
+      return rows as never
     },
   })
   return {
-    ...executor(sql),
-    transaction: (work) => sql.begin((tx) => work(executor(tx))) as never,
+    ...executor(sql, deliver),
+    async transaction(work) {
+      const pending: NoticeRow[] = []
+      const result = await sql.begin((tx) => work(executor(tx, (notices) => pending.push(...notices))))
+      deliver(pending)
+      return result as never
+    },
     async listen(channel, onPayload) {
       // postgres.js keeps one connection for LISTEN and re-listens after a reconnect; a NOTIFY sent
       // while it was down is lost, which is why streams also re-check on their heartbeat.
       const { unlisten } = await sql.listen(channel, onPayload)
-      return unlisten
+      const mine = listeners.get(channel) ?? new Set()
+      listeners.set(channel, mine)
+      mine.add(onPayload)
+      return async () => {
+        mine.delete(onPayload)
+        await unlisten()
+      }
     },
     close: () => sql.end({ timeout: 5 }),
   }

@@ -18,10 +18,11 @@ export const ORDER_CHANGES_CHANNEL = 'tma_pay_order_changes'
 export const notifyEvent = (
   snapshot: string,
   extra = '',
-) => `select ${extra}pg_notify('${ORDER_CHANGES_CHANNEL}',
-     case when octet_length(n.payload) < 8000 then n.payload else e.order_id end)
-   from e, lateral (select e.order_id || ' ' || coalesce((select max(p.seq) from tma_pay_order_events p
-     where p.order_id = e.order_id), 0) || ' ' || e.seq || ' ' || ${snapshot}::text as payload) n`
+) => `select ${extra}'${ORDER_CHANGES_CHANNEL}' as tma_pay_channel, n.payload as tma_pay_notice,
+     pg_notify('${ORDER_CHANGES_CHANNEL}', n.payload)
+   from e, lateral (select case when octet_length(p.payload) < 8000 then p.payload else e.order_id end as payload
+     from (select e.order_id || ' ' || coalesce((select max(q.seq) from tma_pay_order_events q
+       where q.order_id = e.order_id), 0) || ' ' || e.seq || ' ' || ${snapshot}::text as payload) p) n`
 
 /** The event columns a statement inserts, the snapshot a text parameter that its NOTIFY reuses. */
 export const eventColumns = '(order_id, at, status, source, detail, snapshot)'

@@ -112,6 +112,8 @@ export interface OrderChange {
 
 /** A change as its notification carries it (when it fits in one), so a stream can send it without a read. */
 export interface NotifiedOrderChange {
+  /** The change's position on the order's timeline (its stream event id), read without parsing the change. */
+  seq: number
   /** The order's change before this one (0 for its first): a stream that sent that one can send this one as it is. */
   previousSeq: number
   /** The change; its JSON is parsed on the first call. Throws on a payload that is not JSON. */

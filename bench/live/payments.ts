@@ -31,8 +31,10 @@ export interface Sample {
   preCheckoutAt?: number
   /** The page's first answer: the stream's first event, or the first poll's. */
   firstAnswerAt?: number
-  /** The simulator's successful_payment POST went out (its first attempt). */
+  /** The simulator called fetch for its successful_payment POST (its first attempt). */
   sentAt?: number
+  /** That request was written to its socket: sent. */
+  wireAt?: number
   /** Its 2xx came back: the order is paid in the database by then. */
   answeredAt?: number
   /** The delivery's `at` as the simulator records it (ms resolution; taken when the attempt ended). */
@@ -41,7 +43,7 @@ export interface Sample {
   proxyAt?: number
   /** The page first held the order as paid. */
   seenAt?: number
-  /** seenAt − sentAt: the figure. */
+  /** seenAt − wireAt (else − sentAt): the figure. */
   latencyMs?: number
   /** Stream events received, or polls answered. */
   answers: number
@@ -163,6 +165,7 @@ export function runStore(
       if (times?.preCheckoutSent !== undefined)
         sample.preCheckoutAt = performance.timeOrigin + times.preCheckoutSent
       if (times?.paymentSent !== undefined) sample.sentAt = performance.timeOrigin + times.paymentSent
+      if (times?.paymentOnWire !== undefined) sample.wireAt = performance.timeOrigin + times.paymentOnWire
       if (times?.paymentAnswered !== undefined)
         sample.answeredAt = performance.timeOrigin + times.paymentAnswered
       if (delivery) sample.deliveryAt = Date.parse(delivery.at)
@@ -173,8 +176,8 @@ export function runStore(
       sample.proxyAt = site.takePaidPassed(order.id)
       if (result.firstAnswerAt !== undefined) sample.firstAnswerAt = result.firstAnswerAt
       if (result.paidSeenAt !== undefined) sample.seenAt = result.paidSeenAt
-      if (sample.seenAt !== undefined && sample.sentAt !== undefined)
-        sample.latencyMs = sample.seenAt - sample.sentAt
+      const sent = sample.wireAt ?? sample.sentAt
+      if (sample.seenAt !== undefined && sent !== undefined) sample.latencyMs = sample.seenAt - sent
       if (result.error) sample.error ??= result.error
       if (sample.seenAt === undefined)
         sample.error ??= `the page never saw ${order.id} paid (last status ${result.status ?? 'none'})`

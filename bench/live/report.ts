@@ -17,6 +17,10 @@ export interface ModeSummary {
   /** pre_checkout_query sent → answered (the server's other webhook, for comparison); successful_payment sent →
    * its 2xx; sent → the paid order passed the proxy; proxy → page. */
   parts: Record<'preCheckout' | 'webhook' | 'toProxy' | 'proxyToPage', { p50: number; p95: number }>
+  /** The latency counted from the simulator's fetch() call instead of its request on the wire. */
+  fromFetch: { p50: number; p95: number }
+  /** fetch() called → the request on the wire: the sender's own work. */
+  fetchToWire: { p50: number; p95: number }
   /** Payments whose first answer (the stream's first event) came only after successful_payment was sent. */
   lateStarts: number
   /** Stream events, or polls, per payment: the median. */
@@ -65,15 +69,23 @@ function summarizeMode(samples: Sample[], mode: WatchMode): ModeSummary {
         defined(mine.map((s) => (s.preCheckoutAt === undefined ? undefined : s.sentAt! - s.preCheckoutAt))),
       ),
       webhook: spread(
-        defined(mine.map((s) => (s.answeredAt === undefined ? undefined : s.answeredAt - s.sentAt!))),
+        defined(
+          mine.map((s) => (s.answeredAt === undefined ? undefined : s.answeredAt - (s.wireAt ?? s.sentAt!))),
+        ),
       ),
       toProxy: spread(
-        defined(mine.map((s) => (s.proxyAt === undefined ? undefined : s.proxyAt - s.sentAt!))),
+        defined(mine.map((s) => (s.proxyAt === undefined ? undefined : s.proxyAt - (s.wireAt ?? s.sentAt!)))),
       ),
       proxyToPage: spread(
         defined(mine.map((s) => (s.proxyAt === undefined ? undefined : s.seenAt! - s.proxyAt))),
       ),
     },
+    fromFetch: spread(defined(mine.map((s) => (s.sentAt === undefined ? undefined : s.seenAt! - s.sentAt)))),
+    fetchToWire: spread(
+      defined(
+        mine.map((s) => (s.wireAt === undefined || s.sentAt === undefined ? undefined : s.wireAt - s.sentAt)),
+      ),
+    ),
     lateStarts: mine.filter((s) => s.firstAnswerAt === undefined || s.firstAnswerAt > s.sentAt!).length,
     answers: percentile(
       mine.map((s) => s.answers),
@@ -149,6 +161,11 @@ function storeLines(summary: StoreSummary): string[] {
   lines.push(
     'live, where the time goes (p50 / p95 ms):',
     part(
+      "the simulator's fetch() called -> its request on the wire (the sender's own work)",
+      live.fetchToWire,
+    ),
+    part('the latency counted from that fetch() call instead', live.fromFetch),
+    part(
       'successful_payment sent -> its 2xx (the order is paid in the database by then)',
       live.parts.webhook,
     ),
@@ -197,7 +214,8 @@ export function formatReport(report: LiveReport): string {
   lines.push(
     'live: client.watchOrder (GET /orders/:id/stream, Server-Sent Events). poll: client.getOrder at once, then after',
     '      1 s, growing x1.5 to 5 s, as useOrder does without a stream. Latency = the page first holds the order paid',
-    "      (its clock mapped onto the bench's) - the simulator's successful_payment POST went out (first attempt).",
+    "      (its clock mapped onto the bench's) - the simulator's successful_payment POST went out (its first attempt's",
+    '      request written to the socket; counted from its fetch() call, too).',
     '      "from `at`": the same counted from the delivery\'s recorded `at`, which the simulator takes when the attempt',
     '      ended (after the 2xx), to the ms: it starts later, so it reads lower. answers = median stream events / polls.',
     "      `tma-pay serve` is a child process; the page's origin proxies /api/pay to it (it answers no CORS). See bench/README.md.",

@@ -1,6 +1,12 @@
 // Times the simulator's webhook deliveries from inside this process. The simulator records a delivery only
 // when it ends, to the millisecond; step latencies of a few ms need its start and end to the microsecond.
-// It posts with the global fetch, so a wrapper around that fetch sees every delivery go out and come back.
+// It posts with the global fetch, so a wrapper around that fetch sees every delivery go out and come back, and
+// undici's diagnostics channel says when a request's headers were written to its socket (fetch's own work
+// before that, ~0.3-1 ms on these machines, is the sender's, not the server's).
+import diagnostics_channel from 'node:diagnostics_channel'
+
+/** Marks the successful_payment deliveries the tap times, so their socket write can be told apart. */
+const ORDER_HEADER = 'x-tma-pay-bench-order'
 
 export interface DeliveryTimes {
   /** pre_checkout_query's POST went out. */
@@ -8,6 +14,8 @@ export interface DeliveryTimes {
   /** successful_payment's POST went out: the simulator sends it in the same tick chain as it takes the answer
    * to the pre-checkout query, so this is also "answer received", microseconds late. */
   paymentSent?: number
+  /** Its request line and headers were written to the socket (fetch's own work done). */
+  paymentOnWire?: number
   /** successful_payment's response headers arrived. */
   paymentAnswered?: number
   paymentStatus?: number
@@ -45,6 +53,17 @@ export function tapWebhookDeliveries(webhookUrl: string): FetchTap {
     seen.set(orderId, times)
     return times
   }
+  const onSendHeaders = (message: unknown) => {
+    const at = performance.now()
+    const headers = (message as { headers?: unknown }).headers
+    if (typeof headers !== 'string') return
+    const start = headers.indexOf(`${ORDER_HEADER}: `)
+    if (start < 0) return
+    const end = headers.indexOf('\r\n', start)
+    const times = seen.get(headers.slice(start + ORDER_HEADER.length + 2, end < 0 ? undefined : end))
+    if (times) times.paymentOnWire ??= at
+  }
+  diagnostics_channel.subscribe('undici:client:sendHeaders', onSendHeaders)
   globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const update = url === webhookUrl ? whichUpdate(init?.body) : undefined
@@ -56,7 +75,8 @@ export function tapWebhookDeliveries(webhookUrl: string): FetchTap {
       return original(input, init)
     }
     times.paymentSent ??= sent
-    const response = await original(input, init)
+    const headers = { ...(init?.headers as Record<string, string>), [ORDER_HEADER]: update.orderId }
+    const response = await original(input, { ...init, headers })
     times.paymentAnswered ??= performance.now()
     times.paymentStatus ??= response.status
     return response
@@ -69,6 +89,7 @@ export function tapWebhookDeliveries(webhookUrl: string): FetchTap {
     },
     restore() {
       globalThis.fetch = original
+      diagnostics_channel.unsubscribe('undici:client:sendHeaders', onSendHeaders)
     },
   }
 }

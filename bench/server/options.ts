@@ -18,6 +18,9 @@ export interface BenchOptions {
   instructions?: string
   /** After the measured rounds, one more round per server under `strace -c`: system calls per payment. */
   syscalls: boolean
+  /** tma-pay answers pre-checkouts by an answerPreCheckoutQuery call of its own (`serve --pre-checkout-call`), as
+   * the hand-written shop does, instead of in the webhook's response. */
+  preCheckoutCall: boolean
   /** Whole-run limit: past it the bench stops its children and exits 1. */
   timeoutSeconds: number
   json?: string
@@ -46,6 +49,8 @@ baseline that runs tma-pay's SQL of a payment, on PGlite and on PostgreSQL, over
                      (its times and CPU figures then mean nothing)
   --syscalls         after the measured rounds, one more round per server under strace -c:
                      its system calls per payment (writes, reads, waits), which noise does not move
+  --pre-checkout-call  tma-pay answers pre-checkouts by an answerPreCheckoutQuery call, as the
+                     hand-written shop does, not in the webhook's response (its default)
   --timeout S        stop everything and exit 1 after S seconds (default 600)
   --json FILE        also write the results as JSON to FILE
   --quick            smoke test: fewer payments, one round
@@ -64,6 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     targets: { type: 'string' },
     'cpu-prof': { type: 'string' },
     syscalls: { type: 'boolean', default: false },
+    'pre-checkout-call': { type: 'boolean', default: false },
     instructions: { type: 'string' },
     timeout: { type: 'string' },
     json: { type: 'string' },
@@ -87,6 +93,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     targets: [...new Set(targets)] as TargetName[],
     ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
     syscalls: values.syscalls === true,
+    preCheckoutCall: values['pre-checkout-call'] === true,
     ...(values.instructions ? { instructions: values.instructions } : {}),
     timeoutSeconds: positiveInt('timeout', values.timeout, 600),
     quick,
@@ -106,6 +113,7 @@ export function reproduceCommand(options: BenchOptions, databaseUrl: string | un
     `--targets ${options.targets.join(',')}`,
     ...(options.cpuProf ? [`--cpu-prof ${options.cpuProf}`] : []),
     ...(options.syscalls ? ['--syscalls'] : []),
+    ...(options.preCheckoutCall ? ['--pre-checkout-call'] : []),
     ...(options.instructions ? [`--instructions ${options.instructions}`] : []),
     `--timeout ${options.timeoutSeconds}`,
   ]

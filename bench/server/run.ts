@@ -97,11 +97,12 @@ async function startTarget(
   productsFile: string,
   node: string[],
   defer: (undo: () => Promise<unknown>) => void,
+  serveArgs: string[],
 ): Promise<Target> {
   const db = await server.fresh()
   defer(() => db.drop())
   progress(`${server.kind}: starting ${name}`)
-  if (name === 'tma-pay') return startTmaPayTarget(repoRoot, productsFile, db, node)
+  if (name === 'tma-pay') return startTmaPayTarget(repoRoot, productsFile, db, node, serveArgs)
   if (name === 'hand-written') return startShopTarget(repoRoot, db, node)
   return startBaselineTarget(repoRoot, db, node)
 }
@@ -145,7 +146,8 @@ function benchStore(
   const stop = (target: Target) => stopped.get(target) ?? stopped.set(target, target.stop()).get(target)!
   return withCleanups(async (defer) => {
     for (const name of names) {
-      const target = await startTarget(name, server, productsFile, nodeOf(name), defer)
+      const serveArgs = options.preCheckoutCall ? ['--pre-checkout-call'] : []
+      const target = await startTarget(name, server, productsFile, nodeOf(name), defer, serveArgs)
       // Stopped before the next store; a profile is written when its server exits.
       defer(() => stop(target))
       targets.push(target)

@@ -9,8 +9,10 @@ export async function startTmaPayTarget(
   productsFile: string,
   store: Database,
   node: string[] = [process.execPath],
+  serveArgs: string[] = [],
 ): Promise<Target> {
-  const { sim, server, apiUrl, tap, stop } = await startServeOnSimulator(repoRoot, productsFile, store, node)
+  const served = await startServeOnSimulator(repoRoot, productsFile, store, node, serveArgs)
+  const { sim, server, apiUrl, tap, stop } = served
   return simulatorTarget('tma-pay', {
     sim,
     apiUrl,

@@ -2,7 +2,7 @@
 // on a phone), watching one order at a time. The page's clock is mapped onto the bench's by round trips.
 import { existsSync } from 'node:fs'
 import { type Browser, chromium, type Page } from 'playwright-core'
-import type { WatchMode, WatchResult } from './page'
+import type { Watch } from './page'
 import { benchNow } from './site'
 
 export const chromiumPath = process.env.TMA_PAY_CHROMIUM ?? '/usr/bin/chromium'
@@ -43,14 +43,8 @@ async function measureOffset(page: Page, tries = 15): Promise<ClockOffset> {
 }
 
 export interface Lane {
-  /** Watches the order in the page (its client on `baseUrl`) until settled or boundMs; times are on the bench's clock. */
-  watch(
-    orderId: string,
-    initData: string,
-    mode: WatchMode,
-    boundMs: number,
-    baseUrl: string,
-  ): Promise<WatchResult>
+  /** `window.watch` in the lane's page; its times are on the bench's clock. */
+  watch: Watch
   /** Measures the clock offset again; the larger drift of the two is reported. */
   recheckClock(): Promise<ClockOffset>
   readonly clock: ClockOffset

@@ -18,16 +18,19 @@ export interface WatchResult {
   error?: string
 }
 
+/** Watches an order with the client on `baseUrl` until it settles or `boundMs` pass. */
+export type Watch = (
+  orderId: string,
+  initData: string,
+  mode: WatchMode,
+  boundMs: number,
+  baseUrl: string,
+) => Promise<WatchResult>
+
 declare global {
   interface Window {
     benchNow(): number
-    watch(
-      orderId: string,
-      initData: string,
-      mode: WatchMode,
-      boundMs: number,
-      baseUrl: string,
-    ): Promise<WatchResult>
+    watch: Watch
   }
 }
 
